@@ -2,6 +2,7 @@
 
 Exit status: 0 when every trainer converged, 1 when any did not (or diverged), 2 on bad arguments.
 """
+
 import argparse
 import json
 import math
@@ -21,17 +22,15 @@ class Parser(argparse.ArgumentParser):
         sys.exit(2)
 
 
-def number(kind, low=None):
+def number(kind):
     """An argparse type that names the expected kind in its message, e.g. "must be an integer, got 'x'"."""
+    expected = "an integer" if kind is int else "a number"
 
     def convert(text):
         try:
-            value = kind(text)
+            return kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"must be {'an integer' if kind is int else 'a number'}, got {text!r}")
-        if low is not None and not value >= low:
-            raise argparse.ArgumentTypeError(f"must be >= {low}, got {text}")
-        return value
+            raise argparse.ArgumentTypeError(f"must be {expected}, got {text!r}") from None
 
     return convert
 
@@ -46,28 +45,57 @@ def build_parser():
         epilog="Example: python compare.py --impl gradient_tape --impl numpy_manual --log-every 15",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    parser.add_argument("--impl", action="append", choices=list(TRAINERS), metavar="NAME",
-                        help=f"trainer to run; repeat for several (default: all of {', '.join(TRAINERS)})")
-    parser.add_argument("--device", choices=["cpu", "gpu", "all"], default="all",
-                        help="where the TensorFlow trainers run; 'all' skips the GPU when none is visible")
-    parser.add_argument("--steps", type=number(int), default=None,
-                        help="parameter updates (default: one pass over the data, samples // batch-size)")
+    parser.add_argument(
+        "--impl",
+        action="append",
+        choices=list(TRAINERS),
+        metavar="NAME",
+        help=f"trainer to run; repeat for several (default: all of {', '.join(TRAINERS)})",
+    )
+    parser.add_argument(
+        "--device",
+        choices=["cpu", "gpu", "all"],
+        default="all",
+        help="where the TensorFlow trainers run; 'all' skips the GPU when none is visible",
+    )
+    parser.add_argument(
+        "--steps",
+        type=number(int),
+        default=None,
+        help="parameter updates (default: one pass over the data, samples // batch-size)",
+    )
     parser.add_argument("--batch-size", type=number(int), default=DEFAULTS.batch_size)
     parser.add_argument("--lr", type=number(float), default=DEFAULTS.lr, help="learning rate")
     parser.add_argument("--samples", type=number(int), default=DEFAULTS.samples)
-    parser.add_argument("--noise", type=number(float), default=DEFAULTS.noise,
-                        help="y gets noise·u, u uniform on [0, 1)")
+    parser.add_argument(
+        "--noise", type=number(float), default=DEFAULTS.noise, help="y gets noise·u, u uniform on [0, 1)"
+    )
     parser.add_argument("--seed", type=number(int), default=DEFAULTS.seed)
-    parser.add_argument("--loss", choices=LOSSES, default=DEFAULTS.loss,
-                        help="'huber' is the variant whose gradient numpy_manual needs derived anew")
-    parser.add_argument("--repeat", type=number(int), default=10,
-                        help="timed steady-state runs per trainer, after the first (compiling) one")
-    parser.add_argument("--log-every", type=number(int), metavar="N",
-                        help="print the textbook's log line every N updates (N=15: the textbook's ten lines)")
+    parser.add_argument(
+        "--loss",
+        choices=LOSSES,
+        default=DEFAULTS.loss,
+        help="'huber' is the variant whose gradient numpy_manual needs derived anew",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=number(int),
+        default=10,
+        help="timed steady-state runs per trainer, after the first (compiling) one",
+    )
+    parser.add_argument(
+        "--log-every",
+        type=number(int),
+        metavar="N",
+        help="print the textbook's log line every N updates (N=15: the textbook's ten lines)",
+    )
     parser.add_argument("--json", metavar="PATH", help="also write config, reference fit and results as JSON")
     parser.add_argument("--plot", metavar="PATH", help="also draw loss curves, fitted lines and µs/step to a PNG")
-    parser.add_argument("--check-gradients", action="store_true",
-                        help="only check every trainer's gradient against float64 finite differences")
+    parser.add_argument(
+        "--check-gradients",
+        action="store_true",
+        help="only check every trainer's gradient against float64 finite differences",
+    )
     return parser
 
 
@@ -76,8 +104,15 @@ def parse(argv):
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        config = Config(samples=args.samples, batch_size=args.batch_size, steps=args.steps, lr=args.lr,
-                        noise=args.noise, seed=args.seed, loss=args.loss)
+        config = Config(
+            samples=args.samples,
+            batch_size=args.batch_size,
+            steps=args.steps,
+            lr=args.lr,
+            noise=args.noise,
+            seed=args.seed,
+            loss=args.loss,
+        )
     except ValueError as error:
         parser.error(str(error))
     if not 1 <= args.repeat <= 1000:
@@ -161,8 +196,12 @@ def print_log(name, placed_on, config, history, every):
     print(f"{name} on {placed_on}:")
     shown = [k for k, step in enumerate(history.steps) if (step - 1) % every == 0]
     if history.loss is None or not shown:
-        print(f"  (records only at updates {', '.join(map(str, history.steps))}: no update k with k-1 a "
-              f"multiple of {every}, or no batch loss seen)" if not shown or history.loss is None else "")
+        print(
+            f"  (records only at updates {', '.join(map(str, history.steps))}: no update k with k-1 a "
+            f"multiple of {every}, or no batch loss seen)"
+            if not shown or history.loss is None
+            else ""
+        )
     for k in shown:
         if history.loss is not None:
             step = int(history.steps[k]) - 1  # the textbook logs the batch's sample offset
@@ -176,17 +215,28 @@ def fmt(value, spec):
 
 
 def print_table(config, reference, rows, skipped):
-    header = ["trainer", "device", "W", "b", "loss", "|Δ fit|", "converged", "compile s", "µs/step",
-              "vs tape"]
+    header = ["trainer", "device", "W", "b", "loss", "|Δ fit|", "converged", "compile s", "µs/step", "vs tape"]
     lines = []
     for row in rows:
-        status = "yes" if row["converged"] else (
-            f"no: diverged at step {row['diverged_at']}" if row["diverged_at"] else "no")
-        lines.append([
-            row["impl"], row["placed_on"], fmt(row["W"], ".5f"), fmt(row["b"], ".5f"), fmt(row["loss"], ".2e"),
-            fmt(row["distance_to_closed_form"], ".1e"), status, f"{row['compile_seconds']:.2f}",
-            f"{row['seconds_per_step'] * 1e6:.1f}", fmt(row["speedup"], ".1f") + ("×" if row["speedup"] else ""),
-        ])
+        status = (
+            "yes"
+            if row["converged"]
+            else (f"no: diverged at step {row['diverged_at']}" if row["diverged_at"] else "no")
+        )
+        lines.append(
+            [
+                row["impl"],
+                row["placed_on"],
+                fmt(row["W"], ".5f"),
+                fmt(row["b"], ".5f"),
+                fmt(row["loss"], ".2e"),
+                fmt(row["distance_to_closed_form"], ".1e"),
+                status,
+                f"{row['compile_seconds']:.2f}",
+                f"{row['seconds_per_step'] * 1e6:.1f}",
+                fmt(row["speedup"], ".1f") + ("×" if row["speedup"] else ""),
+            ]
+        )
     widths = [max(len(str(r[i])) for r in [header, *lines]) for i in range(len(header))]
     for i, line in enumerate([header, *lines]):
         print("  ".join(cell.ljust(w) if j < 2 else cell.rjust(w) for j, (cell, w) in enumerate(zip(line, widths))))
@@ -196,11 +246,15 @@ def print_table(config, reference, rows, skipped):
     print(f"true line:        y = {config.true_W:g}·x {config.true_b:+g}  (+ noise with mean {config.noise / 2:g})")
     print(f"closed-form fit:  W = {reference[0]:.5f}, b = {reference[1]:.5f}  (float64 least squares, same data)")
     print(f"converged means:  |W − {config.true_W:g}| and |b − ({config.true_b:g})| both < {TOLERANCE}")
-    print(f"setup:            {config.samples} samples, batch {config.batch_size}, lr {config.lr:g}, "
-          f"{config.steps} updates, loss {config.loss}, seed {config.seed}")
+    print(
+        f"setup:            {config.samples} samples, batch {config.batch_size}, lr {config.lr:g}, "
+        f"{config.steps} updates, loss {config.loss}, seed {config.seed}"
+    )
     if config.unused_samples:
-        print(f"note:             the last {config.unused_samples} samples of each pass fill no whole batch "
-              "and are not used")
+        print(
+            f"note:             the last {config.unused_samples} samples of each pass fill no whole batch "
+            "and are not used"
+        )
     for line in skipped:
         print(f"note:             {line}")
     failed = [f"{r['impl']} on {r['placed_on']}" for r in rows if not r["converged"]]
@@ -213,8 +267,16 @@ def print_table(config, reference, rows, skipped):
 def write_json(path, config, reference, rows):
     clean = [{k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in r.items()} for r in rows]
     with open(path, "w") as out:
-        json.dump({"config": config.asdict(), "reference": {"W": reference[0], "b": reference[1]},
-                   "tolerance": TOLERANCE, "results": clean}, out, indent=2)
+        json.dump(
+            {
+                "config": config.asdict(),
+                "reference": {"W": reference[0], "b": reference[1]},
+                "tolerance": TOLERANCE,
+                "results": clean,
+            },
+            out,
+            indent=2,
+        )
         out.write("\n")
 
 

@@ -19,6 +19,7 @@ The architecture in one screen:
 TRAINERS maps each name to where its class lives; trainer_class() imports it on demand, so
 validating a config never waits for TensorFlow.
 """
+
 import importlib
 
 TRAINERS = {

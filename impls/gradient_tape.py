@@ -4,7 +4,6 @@ Every operation runs as soon as Python reaches it, one at a time: easy to read a
 each of the handful of ops per update pays Python's and TensorFlow's dispatch cost.
 """
 
-
 from impls.tf_setup import loss_fn, short_device_name, sync, tf, tf_device_name
 from impls.trainer import Recorder, Trainer
 

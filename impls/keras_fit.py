@@ -4,6 +4,7 @@ Keras owns the loop: it slices the batches, differentiates the loss, applies SGD
 as a compiled tf.function. We only describe the model and the optimiser. fit(shuffle=False) walks the
 batches in order, which is the batch schedule every other trainer follows.
 """
+
 import numpy as np
 
 from impls.problem import scheduled_data
@@ -44,11 +45,11 @@ class KerasFitTrainer(Trainer):
                 bias_initializer=keras.initializers.Constant(config.b0),
             )
             self.model = keras.Sequential([keras.Input(shape=(1,)), self.dense])
-        self.model.compile(
-            optimizer=keras.optimizers.SGD(learning_rate=config.lr),
-            loss=self.keras_loss(),
-            **self.compile_options,
-        )
+            self.model.compile(  # inside the device scope: the optimiser's and the loss tracker's state too
+                optimizer=keras.optimizers.SGD(learning_rate=config.lr),
+                loss=self.keras_loss(),
+                **self.compile_options,
+            )
 
     def keras_loss(self):
         if self.config.loss == "mse":
@@ -63,8 +64,13 @@ class KerasFitTrainer(Trainer):
     def fit(self, log):
         x, y = scheduled_data(self.data, self.config)  # one epoch of exactly config.steps batches
         self.model.fit(
-            x[:, None], y[:, None], batch_size=self.config.batch_size, epochs=1, shuffle=False,
-            verbose=0, callbacks=[log],
+            x[:, None],
+            y[:, None],
+            batch_size=self.config.batch_size,
+            epochs=1,
+            shuffle=False,
+            verbose=0,
+            callbacks=[log],
         )
 
     def train(self):

@@ -5,6 +5,7 @@ inside one compiled call, so Keras's per-batch Python bookkeeping (callbacks, pr
 once per call instead of once per update; jit_compile hands the step to XLA. The price: Python —
 and so our parameter log — sees the model only every steps_per_execution updates.
 """
+
 from impls.keras_fit import KerasFitTrainer
 from impls.tf_setup import tf
 

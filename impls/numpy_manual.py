@@ -23,6 +23,7 @@ otherwise, so h′(r) = r inside and δ·sign(r) outside: h′(r) = clip(r, −�
 A new loss meant a new derivation — and the MSE formula above, kept by mistake, is simply wrong
 for it (tests/test_autodiff_lesson.py shows both). The TensorFlow trainers needed no change at all.
 """
+
 import numpy as np
 
 from impls.trainer import Recorder, Trainer

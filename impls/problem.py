@@ -2,6 +2,7 @@
 
 Nothing here imports TensorFlow, so bad input is rejected before the slow import.
 """
+
 import dataclasses
 import math
 

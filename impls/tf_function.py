@@ -5,7 +5,6 @@ call into TensorFlow's runtime instead of a Python round trip per op. The input_
 batch to a float32 vector of any length, so it is traced once per run and never again.
 """
 
-
 from impls.gradient_tape import GradientTapeTrainer
 from impls.tf_setup import tf
 

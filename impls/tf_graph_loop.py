@@ -5,7 +5,6 @@ loop into a tf.while_loop, so one call runs every update inside TensorFlow's run
 placed on the device once and Python is out of the loop entirely. The step itself is gradient_tape's.
 """
 
-
 from impls.gradient_tape import GradientTapeTrainer
 from impls.tf_setup import sync, tf
 from impls.trainer import History

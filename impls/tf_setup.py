@@ -1,4 +1,5 @@
 """TensorFlow and Keras imported once, quietly, with the device plumbing and losses every TF trainer shares."""
+
 import contextlib
 import os
 
@@ -24,7 +25,7 @@ def quiet_stderr():
 
 
 with quiet_stderr():
-    import keras
+    import keras  # noqa: F401  (re-exported: trainers import keras from here, after the env is set)
     import tensorflow as tf
 
     GPUS = tf.config.list_physical_devices("GPU")  # probes CUDA once, which logs when there is none
@@ -38,12 +39,12 @@ def gpus_visible():
 
 
 def tf_device_name(device):
-    """"cpu" and "gpu" mean the first device of that kind; a full name such as "/CPU:1" passes through."""
+    """ "cpu" and "gpu" mean the first device of that kind; a full name such as "/CPU:1" passes through."""
     return {"cpu": "/CPU:0", "gpu": "/GPU:0"}.get(device, device)
 
 
 def short_device_name(full_name):
-    """"/job:localhost/replica:0/task:0/device:CPU:0" -> "CPU:0"."""
+    """ "/job:localhost/replica:0/task:0/device:CPU:0" -> "CPU:0"."""
     return full_name.rsplit("device:", 1)[-1]
 
 

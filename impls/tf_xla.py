@@ -3,6 +3,7 @@
 One flag more. XLA compiles the whole loop into fused machine code for its exact shapes, so an update
 costs a few arithmetic instructions instead of a walk over TensorFlow's graph of ops and kernels.
 """
+
 from impls.tf_graph_loop import GraphLoopTrainer
 
 

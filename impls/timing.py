@@ -2,6 +2,7 @@
 
 train() returns numpy arrays, so the device has finished before the clock stops.
 """
+
 import dataclasses
 import statistics
 import time

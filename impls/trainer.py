@@ -1,4 +1,5 @@
 """What every trainer shares: the interface, and the history of one training run."""
+
 import abc
 import dataclasses
 
@@ -31,9 +32,7 @@ class History:
         if finite.all():
             return cls(steps, W, b, None if loss is None else columns[2])
         bad = int(np.argmin(finite))
-        return cls(
-            steps[:bad], W[:bad], b[:bad], None if loss is None else columns[2][:bad], int(steps[bad])
-        )
+        return cls(steps[:bad], W[:bad], b[:bad], None if loss is None else columns[2][:bad], int(steps[bad]))
 
     @property
     def final(self):
