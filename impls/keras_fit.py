@@ -7,7 +7,7 @@ batches in order, which is the batch schedule every other trainer follows.
 
 import numpy as np
 
-from impls.problem import scheduled_data
+from impls.problem import loss_value, scheduled_data
 from impls.tf_setup import keras, short_device_name, tf, tf_device_name
 from impls.trainer import History, Trainer
 
@@ -84,14 +84,11 @@ class KerasFitTrainer(Trainer):
         loss before each update from the parameters before it (what Keras computed, up to rounding)."""
         if len(log.steps) and log.steps[-1] != len(log.steps):
             return None  # not every update was seen: steps_per_execution > 1
-        from impls.numpy_manual import batch_loss
-
-        W = np.concatenate([[self.config.W0], log.W[:-1]]).astype(np.float32)
-        b = np.concatenate([[self.config.b0], log.b[:-1]]).astype(np.float32)
+        W, b = [self.config.W0, *log.W[:-1]], [self.config.b0, *log.b[:-1]]
         size = self.config.batch_size
         with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is reported, not warned about
             return [
-                batch_loss(self.config, W[k], b[k], self.data.x[s : s + size], self.data.y[s : s + size])
+                loss_value(self.config, W[k], b[k], self.data.x[s : s + size], self.data.y[s : s + size], np.float32)
                 for k, s in enumerate(self.starts[: len(log.steps)])
             ]
 

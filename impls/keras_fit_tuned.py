@@ -19,13 +19,13 @@ class KerasFitTunedTrainer(KerasFitTrainer):
 
     def __init__(self, config, data, device="cpu"):
         super().__init__(config, data, device)
-        size = config.batch_size
-        used = config.batches_per_epoch * size
-        # Epoch after epoch in order, batch k starting at batch_starts(config)[k]; take() ends it after
+        # Cut into batches up front, so tf.data slices whole batches rather than one sample at a time;
+        # epoch after epoch in order, batch k starting at batch_starts(config)[k]. take() ends it after
         # exactly config.steps batches (an endless one would run up to a whole steps_per_execution more).
+        shape = (config.batches_per_epoch, config.batch_size, 1)
+        used = config.batches_per_epoch * config.batch_size
         self.dataset = (
-            tf.data.Dataset.from_tensor_slices((data.x[:used, None], data.y[:used, None]))
-            .batch(size, drop_remainder=True)
+            tf.data.Dataset.from_tensor_slices((data.x[:used].reshape(shape), data.y[:used].reshape(shape)))
             .repeat()
             .take(config.steps)
             .prefetch(tf.data.AUTOTUNE)

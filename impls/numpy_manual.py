@@ -29,23 +29,19 @@ import numpy as np
 from impls.trainer import Recorder, Trainer
 
 
-def mse_gradient(W, b, x, y):
-    residual = W * x + b - y
-    return 2 * np.mean(residual * x), 2 * np.mean(residual)  # (2/n) Σ r·x, (2/n) Σ r
+def mse(residual, x):
+    """L = (1/n) Σ r², dL/dW = (2/n) Σ r·x, dL/db = (2/n) Σ r. (Σ r·x is the dot product r @ x:
+    one BLAS call, where np.mean would cost a few µs of dispatch on a 20-sample batch.)"""
+    n = len(x)
+    return residual @ residual / n, 2 * (residual @ x) / n, 2 * residual.sum() / n
 
 
-def huber_gradient(W, b, x, y, delta):
-    clipped = np.clip(W * x + b - y, -delta, delta)  # h′(r)
-    return np.mean(clipped * x), np.mean(clipped)  # (1/n) Σ h′(r)·x, (1/n) Σ h′(r)
-
-
-def batch_loss(config, W, b, x, y):
-    residual = W * x + b - y
-    if config.loss == "mse":
-        return np.mean(residual**2)
-    delta = config.huber_delta
+def huber(residual, x, delta):
+    """L = (1/n) Σ h(r), dL/dW = (1/n) Σ h′(r)·x, dL/db = (1/n) Σ h′(r), with h′(r) = clip(r, −δ, δ)."""
     absolute = np.abs(residual)
-    return np.mean(np.where(absolute <= delta, 0.5 * residual**2, delta * (absolute - 0.5 * delta)))
+    loss = np.mean(np.where(absolute <= delta, 0.5 * residual**2, delta * (absolute - 0.5 * delta)))
+    slope = np.clip(residual, -delta, delta)
+    return loss, slope @ x / len(x), slope.sum() / len(x)
 
 
 class NumpyManualTrainer(Trainer):
@@ -62,26 +58,26 @@ class NumpyManualTrainer(Trainer):
         self.W = np.float32(self.config.W0)
         self.b = np.float32(self.config.b0)
 
-    def gradient(self, W, b, x, y):
+    def loss_and_gradient(self, W, b, x, y):
+        residual = W * x + b - y  # r = ŷ − y
         if self.config.loss == "mse":
-            return mse_gradient(W, b, x, y)
-        return huber_gradient(W, b, x, y, self.config.huber_delta)
+            return mse(residual, x)
+        return huber(residual, x, self.config.huber_delta)
+
+    def gradient(self, W, b, x, y):
+        return self.loss_and_gradient(W, b, x, y)[1:]
 
     def train(self):
         record, size = Recorder(), self.config.batch_size
         with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported by the Recorder
-            self._run(record, size)
+            for start in self.starts:
+                x, y = self.data.x[start : start + size], self.data.y[start : start + size]
+                loss, dW, db = self.loss_and_gradient(self.W, self.b, x, y)
+                self.W = self.W - self.lr * dW
+                self.b = self.b - self.lr * db
+                if not record.add(loss, self.W, self.b):
+                    break
         return record.history()
-
-    def _run(self, record, size):
-        for start in self.starts:
-            x, y = self.data.x[start : start + size], self.data.y[start : start + size]
-            loss = batch_loss(self.config, self.W, self.b, x, y)
-            dW, db = self.gradient(self.W, self.b, x, y)
-            self.W = self.W - self.lr * dW
-            self.b = self.b - self.lr * db
-            if not record.add(loss, self.W, self.b):
-                return
 
     def placed_on(self):
         return "CPU (numpy)"

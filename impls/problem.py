@@ -106,9 +106,10 @@ def scheduled_data(data, config):
     return data.x[index].ravel(), data.y[index].ravel()
 
 
-def loss_value(config, W, b, x, y):
-    """The configured loss of W·x + b on (x, y), in float64: the reference every trainer is judged by."""
-    residual = W * np.asarray(x, np.float64) + b - np.asarray(y, np.float64)
+def loss_value(config, W, b, x, y, dtype=np.float64):
+    """The configured loss of W·x + b on (x, y); in float64 it is the reference trainers are judged by."""
+    W, b, x, y = dtype(W), dtype(b), np.asarray(x, dtype), np.asarray(y, dtype)
+    residual = W * x + b - y
     if config.loss == "mse":
         return float(np.mean(residual**2))
     delta = config.huber_delta

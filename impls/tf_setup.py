@@ -25,7 +25,7 @@ def quiet_stderr():
 
 
 with quiet_stderr():
-    import keras  # noqa: F401  (re-exported: trainers import keras from here, after the env is set)
+    import keras  # trainers import keras from here, after the environment above is set
     import tensorflow as tf
 
     GPUS = tf.config.list_physical_devices("GPU")  # probes CUDA once, which logs when there is none
@@ -64,3 +64,25 @@ def loss_fn(config):
         return tf.reduce_mean(tf.where(residual <= delta, 0.5 * residual**2, delta * (residual - 0.5 * delta)))
 
     return huber
+
+
+def machine_description():
+    """What a timing was measured on: the CPU, the GPUs TensorFlow sees and the library versions."""
+    import platform
+
+    import numpy
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as info:
+            cpu = next(line.split(":", 1)[1].strip() for line in info if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return {
+        "cpu": f"{cpu}, {os.cpu_count()} cores",
+        "gpus": [gpu.name for gpu in GPUS],
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "numpy": numpy.__version__,
+        "python": platform.python_version(),
+    }

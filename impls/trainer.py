@@ -2,6 +2,7 @@
 
 import abc
 import dataclasses
+import math
 
 import numpy as np
 
@@ -53,7 +54,7 @@ class Recorder:
     def add(self, loss, W, b):
         """Record one update; False once something is no longer finite, so the loop can stop."""
         self.rows.append((loss, W, b))
-        return bool(np.isfinite(self.rows[-1]).all())
+        return math.isfinite(loss) and math.isfinite(W) and math.isfinite(b)
 
     def history(self):
         loss, W, b = np.array(self.rows, np.float64).reshape(-1, 3).T
