@@ -1,0 +1,99 @@
+"""Pictures for learners: what compare.py measured, drawn with matplotlib (Agg: no display needed)."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+
+def plot_comparison(path, config, data, reference, rows, histories):
+    """Four panels: batch loss per update, the path of (W, b), the fitted lines over the data, µs per update."""
+    figure, ((losses, path_panel), (lines, speed)) = plt.subplots(2, 2, figsize=(15, 10), layout="constrained")
+    figure.suptitle(
+        f"fitways: y = W·x + b, {config.samples} samples, batch {config.batch_size}, lr {config.lr:g}, "
+        f"{config.steps} updates, {config.loss} loss"
+    )
+    for (name, device), history in histories.items():
+        label = f"{name} ({device})"
+        if len(history.steps) > 1 and history.steps[1] - history.steps[0] > 1:
+            label += f", every {history.steps[0]}th update"
+        if history.loss is not None:  # keras_fit_tuned sees only every steps_per_execution-th update
+            losses.plot(history.steps, history.loss, label=label, linewidth=1.2, alpha=0.8)
+        W = np.concatenate([[config.W0], history.W])
+        b = np.concatenate([[config.b0], history.b])
+        path_panel.plot(W, b, marker=".", markersize=3, linewidth=0.8, alpha=0.7, label=label)
+    losses.set(
+        yscale="log",
+        xlabel="update",
+        ylabel=f"batch {config.loss} before the update",
+        title="Same batches, same trajectory: the curves lie on top of each other",
+    )
+    losses.legend(fontsize=8)
+
+    path_panel.plot(config.W0, config.b0, "ko", label=f"start ({config.W0:g}, {config.b0:g})")
+    path_panel.plot(*reference, "r*", markersize=14, label="closed-form fit")
+    path_panel.set(xlabel="W", ylabel="b", title="The path of (W, b): each update overshoots W, then settles")
+    path_panel.legend(fontsize=8)
+
+    shown = np.random.default_rng(0).choice(config.samples, size=min(400, config.samples), replace=False)
+    lines.scatter(data.x[shown], data.y[shown], s=6, color="0.6", label=f"data ({len(shown)} of {config.samples})")
+    x = np.array([data.x.min(), data.x.max()])
+    true_line = f"true line y = {config.true_W:g}x − {-config.true_b:g}"
+    lines.plot(x, config.true_W * x + config.true_b, "k--", linewidth=2, label=true_line)
+    zoom = lines.inset_axes([0.55, 0.08, 0.42, 0.38])
+    zoom.plot([-0.01, 0.01], config.true_b + config.true_W * np.array([-0.01, 0.01]), "k--", linewidth=2)
+    for row in rows:
+        if row["W"] is not None:
+            for axes in (lines, zoom):
+                axes.plot(x, row["W"] * x + row["b"], linewidth=1, alpha=0.7, label=f"{row['impl']} ({row['device']})")
+    zoom.set(
+        xlim=(-0.01, 0.01),
+        ylim=(config.true_b - 0.03, config.true_b + 0.03),
+        title="zoom at x = 0: fits sit noise/2 above the true b",
+        xticks=[],
+    )
+    zoom.title.set_fontsize(8)
+    lines.set(
+        xlabel="x", ylabel="y", title=f"Fitted lines (closed form: W = {reference[0]:.4f}, b = {reference[1]:.4f})"
+    )
+    lines.legend(fontsize=7, loc="upper left")
+
+    ordered = sorted(rows, key=lambda row: row["seconds_per_step"])
+    labels = [f"{row['impl']} ({row['device']})" for row in ordered]
+    micros = [row["seconds_per_step"] * 1e6 for row in ordered]
+    bars = speed.barh(labels, micros, color=["C2" if row["converged"] else "C3" for row in ordered])
+    speed.bar_label(bars, labels=[f"{m:.3g} µs" for m in micros], fontsize=8, padding=2)
+    speed.set(
+        xscale="log",
+        xlabel="µs per update (median, log scale; red: did not converge)",
+        title="Cost per update: for two parameters it is all overhead",
+    )
+    speed.invert_yaxis()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+
+
+def plot_sweep(path, machine, results):
+    """µs per update against batch size, a line per (trainer, device).
+
+    results: {(name, device): [(batch_size, seconds_per_step, converged), ...]}; a run that did not
+    converge is drawn as a red cross, so a fast wrong answer cannot pass for a fast right one.
+    """
+    figure, axes = plt.subplots(figsize=(9, 6), layout="constrained")
+    for (name, device), points in results.items():
+        batch, seconds, ok = (np.array(column) for column in zip(*points))
+        micros = seconds * 1e6
+        axes.plot(batch, micros, marker="o", label=f"{name} ({device})")
+        axes.plot(batch[~ok], micros[~ok], "rx", markersize=12)
+    axes.set(
+        xscale="log",
+        yscale="log",
+        xlabel="batch size",
+        ylabel="µs per update (median)",
+        title=f"Where per-update overhead stops dominating\n{machine}",
+    )
+    axes.grid(True, which="both", alpha=0.3)
+    axes.legend(fontsize=8)
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
