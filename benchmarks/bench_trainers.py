@@ -59,7 +59,8 @@ def test_train(benchmark, name, device, batch_size):
 
     benchmark.extra_info.update(
         impl=name,
-        device=trainer.placed_on(),
+        device=device,
+        placed_on=trainer.placed_on(),
         batch_size=batch_size,
         steps_per_round=steps,
         first_call_seconds=first_seconds,

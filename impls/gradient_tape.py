@@ -32,6 +32,9 @@ class GradientTapeTrainer(Trainer):
             self.model = LinearModel(config.W0, config.b0)
             self.x = tf.constant(data.x)
             self.y = tf.constant(data.y)
+            # cut once into batches: slicing eagerly inside the loop would cost two more ops per update
+            size = config.batch_size
+            self.batches = {s: (self.x[s : s + size], self.y[s : s + size]) for s in sorted(set(self.starts))}
 
     def reset(self):
         self.model.W.assign(self.config.W0)
@@ -50,10 +53,10 @@ class GradientTapeTrainer(Trainer):
         return tf.stack([loss, self.model.W, self.model.b])
 
     def train(self):
-        record, size = Recorder(), self.config.batch_size
+        record = Recorder()
         with tf.device(self.device_name):
             for start in self.starts:
-                loss, W, b = sync(self.train_step(self.x[start : start + size], self.y[start : start + size]))
+                loss, W, b = sync(self.train_step(*self.batches[start]))
                 if not record.add(loss, W, b):
                     break
         return record.history()
