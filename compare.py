@@ -185,6 +185,7 @@ def result_row(config, data, reference, name, device, trainer, result):
         "distance_to_closed_form": None if diverged else max(abs(W - reference[0]), abs(b - reference[1])),
         "converged": not diverged and converged(config, W, b),
         "diverged_at": history.diverged_at,
+        "divergence": history.divergence,
         "compile_seconds": result.compile_seconds,
         "seconds_per_step": result.seconds_per_step,
         "steps": history.steps_run,
@@ -193,21 +194,18 @@ def result_row(config, data, reference, name, device, trainer, result):
 
 
 def print_log(name, placed_on, config, history, every):
+    """The textbook's log line every `every` updates; its "step" is the batch's sample offset."""
     print(f"{name} on {placed_on}:")
-    shown = [k for k, step in enumerate(history.steps) if (step - 1) % every == 0]
-    if history.loss is None or not shown:
-        print(
-            f"  (records only at updates {', '.join(map(str, history.steps))}: no update k with k-1 a "
-            f"multiple of {every}, or no batch loss seen)"
-            if not shown or history.loss is None
-            else ""
-        )
-    for k in shown:
-        if history.loss is not None:
-            step = int(history.steps[k]) - 1  # the textbook logs the batch's sample offset
-            print("  " + log_line(step * config.batch_size, history.loss[k], history.W[k], history.b[k]))
-    if history.diverged_at is not None:
-        print(f"  diverged at step {history.diverged_at}")
+    if history.loss is None:  # keras_fit_tuned: Python regains control only between executions
+        print("  Python sees the model only between compiled calls, and never a batch loss:")
+        for step, W, b in zip(history.steps, history.W, history.b):
+            print(f"  after update {step}: W = {W:.4f}, b = {b:.4f}")
+    else:
+        for step, loss, W, b in zip(history.steps, history.loss, history.W, history.b):
+            if (step - 1) % every == 0:
+                print("  " + log_line((step - 1) * config.batch_size, loss, W, b))
+    if history.divergence:
+        print(f"  {history.divergence}")
 
 
 def fmt(value, spec):
@@ -218,11 +216,7 @@ def print_table(config, reference, rows, skipped):
     header = ["trainer", "device", "W", "b", "loss", "|Δ fit|", "converged", "compile s", "µs/step", "vs tape"]
     lines = []
     for row in rows:
-        status = (
-            "yes"
-            if row["converged"]
-            else (f"no: diverged at step {row['diverged_at']}" if row["diverged_at"] else "no")
-        )
+        status = "yes" if row["converged"] else f"no: {row['divergence']}" if row["divergence"] else "no"
         lines.append(
             [
                 row["impl"],
@@ -243,7 +237,10 @@ def print_table(config, reference, rows, skipped):
         if i == 0:
             print("  ".join("-" * w for w in widths))
     print()
-    print(f"true line:        y = {config.true_W:g}·x {config.true_b:+g}  (+ noise with mean {config.noise / 2:g})")
+    sign = "−" if config.true_b < 0 else "+"
+    print(
+        f"true line:        y = {config.true_W:g}·x {sign} {abs(config.true_b):g} (+ noise, mean {config.noise / 2:g})"
+    )
     print(f"closed-form fit:  W = {reference[0]:.5f}, b = {reference[1]:.5f}  (float64 least squares, same data)")
     print(f"converged means:  |W − {config.true_W:g}| and |b − ({config.true_b:g})| both < {TOLERANCE}")
     print(

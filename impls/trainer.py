@@ -24,16 +24,26 @@ class History:
     b: np.ndarray
     loss: np.ndarray | None
     diverged_at: int | None = None
+    every_update: bool = True  # False when records are sparse: divergence is then known to the record
 
     @classmethod
     def build(cls, steps, W, b, loss=None):
-        steps, W, b = np.asarray(steps), np.asarray(W, np.float64), np.asarray(b, np.float64)
+        steps, W, b = np.asarray(steps, np.int64), np.asarray(W, np.float64), np.asarray(b, np.float64)
+        every_update = np.array_equal(steps, np.arange(1, len(steps) + 1))
         columns = [W, b] if loss is None else [W, b, np.asarray(loss, np.float64)]
         finite = np.all(np.isfinite(np.stack(columns)), axis=0)
         if finite.all():
-            return cls(steps, W, b, None if loss is None else columns[2])
+            return cls(steps, W, b, None if loss is None else columns[2], None, every_update)
         bad = int(np.argmin(finite))
-        return cls(steps[:bad], W[:bad], b[:bad], None if loss is None else columns[2][:bad], int(steps[bad]))
+        kept_loss = None if loss is None else columns[2][:bad]
+        return cls(steps[:bad], W[:bad], b[:bad], kept_loss, int(steps[bad]), every_update)
+
+    @property
+    def divergence(self):
+        """ "diverged at step 16", or "diverged by step 64" when updates between records went unseen."""
+        if self.diverged_at is None:
+            return None
+        return f"diverged {'at' if self.every_update else 'by'} step {self.diverged_at}"
 
     @property
     def final(self):
