@@ -8,6 +8,7 @@ import json
 import math
 import os
 import sys
+import time
 
 from impls import BASELINE, TRAINERS
 from impls.problem import LOSSES, TOLERANCE, Config, closed_form_fit, converged, log_line, loss_value, make_data
@@ -158,9 +159,11 @@ def run_all(config, data, names, devices, repeat, log_every=None):
         if device not in cls.devices:
             skipped.append(f"{name} on {device}: skipped, it runs on {' and '.join(cls.devices)} only")
             continue
-        progress(f"[{index}/{len(jobs)}] {name} on {device} ...")
+        print(f"[{index}/{len(jobs)}] {name} on {device} ...", end="", file=sys.stderr, flush=True)
+        started = time.perf_counter()
         trainer = cls(config, data, device)
         result = measure(trainer, repeat)
+        progress(f" {time.perf_counter() - started:.1f} s")
         histories[name, device] = result.history
         rows.append(result_row(config, data, reference, name, device, trainer, result))
         if log_every:
@@ -279,7 +282,7 @@ def write_json(path, config, reference, rows):
 
 def main(argv=None):
     parser, args, config = parse(argv)
-    names = args.impl or list(TRAINERS)
+    names = list(dict.fromkeys(args.impl or TRAINERS))  # in the order given, each once
     data = make_data(config)
     if args.check_gradients:
         from impls.gradcheck import print_report
