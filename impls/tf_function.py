@@ -17,6 +17,7 @@ class TFFunctionTrainer(GradientTapeTrainer):
         super().__init__(config, data, device)
         batch = tf.TensorSpec([None], tf.float32)
         self.train_step = tf.function(super().train_step, input_signature=[batch, batch])
+        self.gradient_fn = tf.function(self.loss_and_gradients)  # so --check-gradients checks the graph
 
     def tracing_count(self):
         return self.train_step.experimental_get_tracing_count()

@@ -25,6 +25,7 @@ class GraphLoopTrainer(GradientTapeTrainer):
             input_signature=[vector, vector, tf.TensorSpec([None], tf.int32)],
             jit_compile=self.jit_compile,
         )
+        self.gradient_fn = tf.function(self.loss_and_gradients, jit_compile=self.jit_compile)
 
     def train_loop(self, x, y, starts):
         """Every update in one graph. Returns (records, n): rows [loss, W, b], of which the first n ran."""
