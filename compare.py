@@ -16,6 +16,15 @@ from impls.problem import LOSSES, TOLERANCE, Config, closed_form_fit, converged,
 DEFAULTS = Config()
 
 
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Shows defaults, but not the empty ones ("default: None" tells a reader nothing)."""
+
+    def _get_help_string(self, action):
+        if action.default is None or action.default is False:
+            return action.help
+        return super()._get_help_string(action)
+
+
 class Parser(argparse.ArgumentParser):
     def error(self, message):
         """One line, exit 2: bad input is the user's to fix, not a traceback to read."""
@@ -43,15 +52,17 @@ def build_parser():
             "on the same data and the same batches, then print one table: the fit each trainer reached, "
             "whether it converged, and what each update cost. Defaults are the textbook's setup."
         ),
-        epilog="Example: python compare.py --impl gradient_tape --impl numpy_manual --log-every 15",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        epilog="trainers:\n"
+        + "".join(f"  {name:<16} {entry.summary}\n" for name, entry in TRAINERS.items())
+        + "\nexample: python compare.py --impl gradient_tape --impl numpy_manual --log-every 15",
+        formatter_class=HelpFormatter,
     )
     parser.add_argument(
         "--impl",
         action="append",
         choices=list(TRAINERS),
         metavar="NAME",
-        help=f"trainer to run; repeat for several (default: all of {', '.join(TRAINERS)})",
+        help="trainer to run (listed below); repeat for several (default: all)",
     )
     parser.add_argument(
         "--device",
@@ -65,13 +76,13 @@ def build_parser():
         default=None,
         help="parameter updates (default: one pass over the data, samples // batch-size)",
     )
-    parser.add_argument("--batch-size", type=number(int), default=DEFAULTS.batch_size)
+    parser.add_argument("--batch-size", type=number(int), default=DEFAULTS.batch_size, help="samples per update")
     parser.add_argument("--lr", type=number(float), default=DEFAULTS.lr, help="learning rate")
-    parser.add_argument("--samples", type=number(int), default=DEFAULTS.samples)
+    parser.add_argument("--samples", type=number(int), default=DEFAULTS.samples, help="x = 10·u − 5, u uniform")
     parser.add_argument(
         "--noise", type=number(float), default=DEFAULTS.noise, help="y gets noise·u, u uniform on [0, 1)"
     )
-    parser.add_argument("--seed", type=number(int), default=DEFAULTS.seed)
+    parser.add_argument("--seed", type=number(int), default=DEFAULTS.seed, help="same seed, same data and result")
     parser.add_argument(
         "--loss",
         choices=LOSSES,

@@ -30,11 +30,15 @@ def plot_comparison(path, config, data, reference, rows, histories):
         title="Same batches, same trajectory: the curves lie on top of each other",
     )
     losses.legend(fontsize=8)
+    unseen = [f"{name} ({device})" for (name, device), history in histories.items() if history.loss is None]
+    if unseen:
+        note = f"not shown, no batch loss seen: {', '.join(unseen)}"
+        losses.text(0.02, 0.02, note, fontsize=8, transform=losses.transAxes)
 
     path_panel.plot(config.W0, config.b0, "ko", label=f"start ({config.W0:g}, {config.b0:g})")
     path_panel.plot(*reference, "r*", markersize=14, label="closed-form fit")
     path_panel.set(xlabel="W", ylabel="b", title="The path of (W, b): each update overshoots W, then settles")
-    path_panel.legend(fontsize=8)
+    path_panel.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))  # outside: the path fills the box
 
     shown = np.random.default_rng(0).choice(config.samples, size=min(400, config.samples), replace=False)
     lines.scatter(data.x[shown], data.y[shown], s=6, color="0.6", label=f"data ({len(shown)} of {config.samples})")
@@ -63,12 +67,13 @@ def plot_comparison(path, config, data, reference, rows, histories):
     labels = [f"{row['impl']} ({row['device']})" for row in ordered]
     micros = [row["seconds_per_step"] * 1e6 for row in ordered]
     bars = speed.barh(labels, micros, color=["C2" if row["converged"] else "C3" for row in ordered])
-    speed.bar_label(bars, labels=[f"{m:.3g} µs" for m in micros], fontsize=8, padding=2)
+    speed.bar_label(bars, labels=[f"{m:,.0f} µs" if m >= 100 else f"{m:.3g} µs" for m in micros], fontsize=8, padding=2)
     speed.set(
         xscale="log",
         xlabel="µs per update (median, log scale; red: did not converge)",
         title="Cost per update: for two parameters it is all overhead",
     )
+    speed.set_xlim(min(micros) / 2, max(micros) * 4)  # room for the labels
     speed.invert_yaxis()
     figure.savefig(path, dpi=100)
     plt.close(figure)

@@ -16,24 +16,35 @@ The architecture in one screen:
     tf_xla.py         ... and compiled by XLA                      } how far each approach goes
     keras_fit_tuned.py model.fit with steps_per_execution and XLA  }
 
-TRAINERS maps each name to where its class lives; trainer_class() imports it on demand, so
-validating a config never waits for TensorFlow.
+TRAINERS maps each name to where its class lives and a one-line summary; trainer_class() imports
+the class on demand, so validating a config (or printing --help) never waits for TensorFlow.
 """
 
 import importlib
+from typing import NamedTuple
+
+
+class Entry(NamedTuple):
+    path: str  # "module:Class"
+    summary: str
+
 
 TRAINERS = {
-    "gradient_tape": "impls.gradient_tape:GradientTapeTrainer",
-    "tf_function": "impls.tf_function:TFFunctionTrainer",
-    "keras_fit": "impls.keras_fit:KerasFitTrainer",
-    "numpy_manual": "impls.numpy_manual:NumpyManualTrainer",
-    "tf_graph_loop": "impls.tf_graph_loop:GraphLoopTrainer",
-    "tf_xla": "impls.tf_xla:XLATrainer",
-    "keras_fit_tuned": "impls.keras_fit_tuned:KerasFitTunedTrainer",
+    "gradient_tape": Entry(
+        "impls.gradient_tape:GradientTapeTrainer", "the textbook's eager loop: GradientTape, assign_sub"
+    ),
+    "tf_function": Entry("impls.tf_function:TFFunctionTrainer", "the same step compiled with tf.function"),
+    "keras_fit": Entry("impls.keras_fit:KerasFitTrainer", "keras.Sequential + model.fit, defaults"),
+    "numpy_manual": Entry("impls.numpy_manual:NumpyManualTrainer", "plain numpy, gradient derived by hand"),
+    "tf_graph_loop": Entry("impls.tf_graph_loop:GraphLoopTrainer", "the whole loop in one tf.function"),
+    "tf_xla": Entry("impls.tf_xla:XLATrainer", "the whole loop compiled by XLA"),
+    "keras_fit_tuned": Entry(
+        "impls.keras_fit_tuned:KerasFitTunedTrainer", "model.fit, steps_per_execution, XLA, tf.data"
+    ),
 }
 BASELINE = "gradient_tape"  # speed-ups are quoted relative to the textbook's own loop
 
 
 def trainer_class(name):
-    module, cls = TRAINERS[name].split(":")
+    module, cls = TRAINERS[name].path.split(":")
     return getattr(importlib.import_module(module), cls)

@@ -21,7 +21,6 @@ class LinearModel:
 
 class GradientTapeTrainer(Trainer):
     name = "gradient_tape"
-    summary = "eager loop: tf.GradientTape + assign_sub"
 
     def __init__(self, config, data, device="cpu"):
         super().__init__(config, data, device)

@@ -32,7 +32,6 @@ class ParameterLog(keras.callbacks.Callback):
 
 class KerasFitTrainer(Trainer):
     name = "keras_fit"
-    summary = "keras.Sequential + model.fit, defaults"
     compile_options = {}  # keras_fit_tuned sets steps_per_execution and jit_compile here
 
     def __init__(self, config, data, device="cpu"):

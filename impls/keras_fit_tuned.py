@@ -14,7 +14,6 @@ STEPS_PER_EXECUTION = 64
 
 class KerasFitTunedTrainer(KerasFitTrainer):
     name = "keras_fit_tuned"
-    summary = f"model.fit, steps_per_execution={STEPS_PER_EXECUTION}, XLA, tf.data"
     compile_options = {"steps_per_execution": STEPS_PER_EXECUTION, "jit_compile": True}
 
     def __init__(self, config, data, device="cpu"):

@@ -46,7 +46,6 @@ def huber(residual, x, delta):
 
 class NumpyManualTrainer(Trainer):
     name = "numpy_manual"
-    summary = "plain numpy, gradient derived by hand"
     devices = ("cpu",)
 
     def __init__(self, config, data, device="cpu"):

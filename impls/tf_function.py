@@ -11,7 +11,6 @@ from impls.tf_setup import tf
 
 class TFFunctionTrainer(GradientTapeTrainer):
     name = "tf_function"
-    summary = "the same step compiled with tf.function"
 
     def __init__(self, config, data, device="cpu"):
         super().__init__(config, data, device)

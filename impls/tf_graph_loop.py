@@ -12,7 +12,6 @@ from impls.trainer import History
 
 class GraphLoopTrainer(GradientTapeTrainer):
     name = "tf_graph_loop"
-    summary = "the whole loop in one tf.function"
     jit_compile = False
 
     def __init__(self, config, data, device="cpu"):

@@ -9,5 +9,4 @@ from impls.tf_graph_loop import GraphLoopTrainer
 
 class XLATrainer(GraphLoopTrainer):
     name = "tf_xla"
-    summary = "the whole loop compiled by XLA"
     jit_compile = True

@@ -79,7 +79,6 @@ class Trainer(abc.ABC):
     """
 
     name: str  # the registry name, e.g. "gradient_tape"
-    summary: str  # one line for tables and --help
     devices = ("cpu", "gpu")  # the numpy trainer overrides this: it only runs on the CPU
 
     def __init__(self, config, data, device="cpu"):
