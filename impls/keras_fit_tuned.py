@@ -16,19 +16,13 @@ class KerasFitTunedTrainer(KerasFitTrainer):
     name = "keras_fit_tuned"
     compile_options = {"steps_per_execution": STEPS_PER_EXECUTION, "jit_compile": True}
 
-    def __init__(self, config, data, device="cpu"):
-        super().__init__(config, data, device)
-        # Cut into batches up front, so tf.data slices whole batches rather than one sample at a time;
-        # epoch after epoch in order, batch k starting at batch_starts(config)[k]. take() ends it after
-        # exactly config.steps batches (an endless one would run up to a whole steps_per_execution more).
+    def feed(self):
+        """Batches cut up front, so tf.data hands over whole batches rather than one sample at a time;
+        epoch after epoch in order, batch k starting at batch_starts(config)[k]. take() ends it after
+        exactly config.steps batches (an endless one would run up to a whole steps_per_execution more)."""
+        config = self.config
         shape = (config.batches_per_epoch, config.batch_size, 1)
         used = config.batches_per_epoch * config.batch_size
-        self.dataset = (
-            tf.data.Dataset.from_tensor_slices((data.x[:used].reshape(shape), data.y[:used].reshape(shape)))
-            .repeat()
-            .take(config.steps)
-            .prefetch(tf.data.AUTOTUNE)
-        )
-
-    def fit(self, log):
-        self.model.fit(self.dataset, epochs=1, shuffle=False, verbose=0, callbacks=[log])
+        batches = (self.data.x[:used].reshape(shape), self.data.y[:used].reshape(shape))
+        dataset = tf.data.Dataset.from_tensor_slices(batches).repeat().take(config.steps)
+        return {"x": dataset.prefetch(tf.data.AUTOTUNE)}

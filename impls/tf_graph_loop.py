@@ -31,8 +31,8 @@ class GraphLoopTrainer(GradientTapeTrainer):
         steps = tf.shape(starts)[0]
         records = tf.TensorArray(tf.float32, size=steps, element_shape=[3])
         done = steps
+        size = [self.config.batch_size]  # a static slice size: XLA needs to know every shape
         for k in tf.range(steps):  # AutoGraph: a tf.while_loop, not a Python loop
-            size = [self.config.batch_size]  # a static size: XLA needs to know each slice's shape
             row = self.train_step(tf.slice(x, [starts[k]], size), tf.slice(y, [starts[k]], size))
             records = records.write(k, row)
             if not tf.reduce_all(tf.math.is_finite(row)):  # diverged: stop here, keep this row

@@ -33,3 +33,10 @@ def test_keras_builds_its_train_function_once():
         trainer.reset()
         trainer.train()
     assert trainer.model.train_function is first
+
+
+def test_keras_fit_tuned_really_runs_many_steps_per_call_under_xla():
+    """Keras silently drops jit_compile when it thinks XLA unsupported (e.g. with op determinism on)."""
+    trainer = build("keras_fit_tuned", Config(seed=12))
+    assert trainer.model.jit_compile is True
+    assert trainer.model.steps_per_execution == 64
