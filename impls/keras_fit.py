@@ -5,19 +5,23 @@ as a compiled tf.function. We only describe the model and the optimiser. fit(shu
 batches in order, which is the batch schedule every other trainer follows.
 """
 
+import math
+
 import numpy as np
 
-from impls.problem import loss_value, scheduled_data
+from impls.problem import loss_value
 from impls.tf_setup import keras, short_device_name, tf, tf_device_name
 from impls.trainer import History, Trainer
 
 
 class ParameterLog(keras.callbacks.Callback):
-    """Reads W and b whenever Keras hands control back to Python, and stops training if they blew up."""
+    """Reads W and b whenever Keras hands control back to Python; stops training once they blow up,
+    or once `steps` updates are done (a run may end inside an epoch)."""
 
-    def __init__(self, dense):
+    def __init__(self, dense, steps):
         super().__init__()
         self.dense = dense
+        self.last_step = steps
         self.steps, self.W, self.b = [], [], []
 
     def on_train_batch_end(self, batch, logs=None):
@@ -26,7 +30,7 @@ class ParameterLog(keras.callbacks.Callback):
         self.steps.append(int(self.model.optimizer.iterations.numpy()))
         self.W.append(W)
         self.b.append(b)
-        if not np.isfinite([W, b]).all():
+        if self.steps[-1] >= self.last_step or not np.isfinite([W, b]).all():
             self.model.stop_training = True
 
 
@@ -62,14 +66,22 @@ class KerasFitTrainer(Trainer):
         self.model.optimizer.iterations.assign(0)  # plain SGD keeps no other state
 
     def feed(self):
-        """What fit() reads: one epoch of exactly config.steps batches, in the schedule's order."""
-        x, y = scheduled_data(self.data, self.config)
-        return {"x": x[:, None], "y": y[:, None], "batch_size": self.config.batch_size}
+        """What fit() reads: the data in order, whole batches only, for as many epochs as config.steps
+        updates need; ParameterLog stops the last epoch after exactly config.steps updates."""
+        config = self.config
+        used = config.batches_per_epoch * config.batch_size
+        epochs = math.ceil(config.steps / config.batches_per_epoch)
+        return {
+            "x": self.data.x[:used, None],
+            "y": self.data.y[:used, None],
+            "batch_size": config.batch_size,
+            "epochs": epochs,
+        }
 
     def train(self):
-        log = ParameterLog(self.dense)
+        log = ParameterLog(self.dense, self.config.steps)
         with tf.device(self.device_name):
-            self.model.fit(**self.fit_data, epochs=1, shuffle=False, verbose=0, callbacks=[log])
+            self.model.fit(**self.fit_data, shuffle=False, verbose=0, callbacks=[log])
         return History.build(log.steps, log.W, log.b, self.batch_losses(log))
 
     def batch_losses(self, log):

@@ -25,4 +25,4 @@ class KerasFitTunedTrainer(KerasFitTrainer):
         used = config.batches_per_epoch * config.batch_size
         batches = (self.data.x[:used].reshape(shape), self.data.y[:used].reshape(shape))
         dataset = tf.data.Dataset.from_tensor_slices(batches).repeat().take(config.steps)
-        return {"x": dataset.prefetch(tf.data.AUTOTUNE)}
+        return {"x": dataset.prefetch(tf.data.AUTOTUNE), "epochs": 1}

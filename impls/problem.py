@@ -11,7 +11,7 @@ import numpy as np
 LOSSES = ("mse", "huber")
 TOLERANCE = 0.01  # a trainer has converged when |W − 2| and |b − (−1)| are both below this
 MAX_SAMPLES = 50_000_000  # x and y are float32: 400 MB, far below this machine's memory
-MAX_STEPS = 10_000_000
+MAX_STEPS = 1_000_000  # every trainer keeps a record per update
 
 
 def flag(field):
@@ -98,12 +98,6 @@ def make_data(config):
 def batch_starts(config):
     """Where each update's batch starts: epochs over the data in order, as Keras fit(shuffle=False) sees it."""
     return (np.arange(config.steps) % config.batches_per_epoch) * config.batch_size
-
-
-def scheduled_data(data, config):
-    """Every update's batch laid end to end: (steps · batch_size,) for trainers that take one long array."""
-    index = batch_starts(config)[:, None] + np.arange(config.batch_size)
-    return data.x[index].ravel(), data.y[index].ravel()
 
 
 def loss_value(config, W, b, x, y, dtype=np.float64):
