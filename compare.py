@@ -131,13 +131,24 @@ def parse(argv):
         parser.error(f"--repeat must be between 1 and 1000, got {args.repeat}")
     if args.log_every is not None and not 1 <= args.log_every <= config.steps:
         parser.error(f"--log-every must be between 1 and --steps ({config.steps}), got {args.log_every}")
-    for option in ("json", "plot"):
+    for option, suffix in (("json", ".json"), ("plot", ".png")):
         path = getattr(args, option)
-        if path is not None and not os.path.isdir(os.path.dirname(os.path.abspath(path))):
-            parser.error(f"--{option}: directory {os.path.dirname(os.path.abspath(path))} does not exist")
-    if args.plot is not None and not args.plot.lower().endswith(".png"):
-        parser.error(f"--plot must name a .png file, got {args.plot}")
+        problem = path and output_path_problem(path, suffix if option == "plot" else None)
+        if problem:
+            parser.error(f"--{option} {problem}")
     return parser, args, config
+
+
+def output_path_problem(path, suffix=None):
+    """Why `path` cannot be written once the run is over, checked before it starts; None if it can."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if suffix and not path.lower().endswith(suffix):
+        return f"must name a {suffix} file, got {path}"
+    if not os.path.isdir(folder):
+        return f"{path}: directory {folder} does not exist"
+    if os.path.isdir(path) or not os.access(folder, os.W_OK):
+        return f"{path}: cannot write a file there"
+    return None
 
 
 def devices_to_run(parser, requested):

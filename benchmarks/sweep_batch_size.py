@@ -13,7 +13,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from benchmarks.bench_trainers import STEPS_PER_ROUND  # noqa: E402
-from compare import Parser, devices_to_run, progress  # noqa: E402
+from compare import Parser, devices_to_run, output_path_problem, progress  # noqa: E402
 from impls import TRAINERS, trainer_class  # noqa: E402
 from impls.problem import Config, converged, make_data  # noqa: E402
 
@@ -42,8 +42,9 @@ def main(argv=None):
         sizes = batch_sizes(args.batch_sizes)
     except ValueError as error:
         parser.error(str(error))
-    if not os.path.isdir(os.path.dirname(os.path.abspath(args.out))) or not args.out.endswith(".png"):
-        parser.error(f"--out must be a .png file in an existing directory, got {args.out}")
+    problem = output_path_problem(args.out, ".png")
+    if problem:
+        parser.error(f"--out {problem}")
     if not 1 <= args.repeat <= 100:
         parser.error(f"--repeat must be between 1 and 100, got {args.repeat}")
 

@@ -21,7 +21,8 @@ def flag(field):
 
 @dataclasses.dataclass(frozen=True)
 class Config:
-    """The textbook's setup (Figure 1-7) as defaults; every field is a compare.py flag."""
+    """The textbook's setup (Figure 1-7) as defaults. Invalid values raise ValueError with the message
+    compare.py prints, naming the flag: samples, batch_size, steps, lr, noise, seed and loss are flags."""
 
     true_W: float = 2.0  # the line the data comes from: y = 2x − 1 (+ noise)
     true_b: float = -1.0
@@ -46,6 +47,10 @@ class Config:
             object.__setattr__(self, "steps", self.batches_per_epoch)
         _require_int("steps", self.steps)
         _require_range("steps", self.steps, 1, MAX_STEPS)
+        for name in ("lr", "huber_delta", "noise", "true_W", "true_b", "W0", "b0"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+                raise ValueError(f"{flag(name)} must be a number, got {value!r}")
         for name in ("lr", "huber_delta"):
             value = getattr(self, name)
             if not (math.isfinite(value) and value > 0):

@@ -10,7 +10,7 @@ import time
 
 @dataclasses.dataclass(frozen=True)
 class Measurement:
-    history: object  # History of the first run; the timed repeats must reproduce it
+    history: object  # History of the first run (tests check that repeats reproduce it bit for bit)
     first_seconds: float  # the first train(): tracing + compilation + one run
     run_seconds: list  # each steady-state train(), in order
 

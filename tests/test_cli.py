@@ -101,7 +101,8 @@ BAD_ARGUMENTS = {
     "non-numeric lr": (["--lr", "fast"], "argument --lr: must be a number, got 'fast'"),
     "repeat zero": (["--repeat", "0"], "--repeat must be between 1 and 1000, got 0"),
     "log-every too big": (["--log-every", "151"], "--log-every must be between 1 and --steps (150), got 151"),
-    "json dir missing": (["--json", "/no/such/dir/out.json"], "--json: directory /no/such/dir does not exist"),
+    "json dir missing": (["--json", "/no/such/dir/out.json"], "--json /no/such/dir/out.json: directory /no/such/dir"),
+    "json is a directory": (["--json", "/tmp"], "--json /tmp: cannot write a file there"),
     "plot not png": (["--plot", "out.svg"], "--plot must name a .png file, got out.svg"),
     "unknown flag": (["--speed", "11"], "unrecognized arguments: --speed 11"),
 }
@@ -134,6 +135,7 @@ def test_gpu_without_a_gpu_is_a_one_line_error(capsys):
         ("lr", -0.1, "--lr must be a finite number > 0, got -0.1"),
         ("steps", 2.5, "--steps must be an integer, got 2.5"),
         ("loss", "l1", "--loss must be one of mse, huber, got 'l1'"),
+        ("lr", "0.1", "--lr must be a number, got '0.1'"),
     ],
 )
 def test_config_raises_the_same_message_from_python(field, value, message):
