@@ -45,6 +45,7 @@ class Config:
         _require_range("seed", self.seed, 0, 2**32 - 1)
         if self.steps is None:
             object.__setattr__(self, "steps", self.batches_per_epoch)
+            _require_range("steps", self.steps, 1, MAX_STEPS, why=" (one pass: --samples // --batch-size)")
         _require_int("steps", self.steps)
         _require_range("steps", self.steps, 1, MAX_STEPS)
         for name in ("lr", "huber_delta", "noise", "true_W", "true_b", "W0", "b0"):
@@ -81,9 +82,9 @@ def _require_int(name, value):
         raise ValueError(f"{flag(name)} must be an integer, got {value!r}")
 
 
-def _require_range(name, value, low, high, high_name=None):
+def _require_range(name, value, low, high, high_name=None, why=""):
     if not low <= value <= high:
-        raise ValueError(f"{flag(name)} must be between {low} and {high_name or high}, got {value}")
+        raise ValueError(f"{flag(name)} must be between {low} and {high_name or high}, got {value}{why}")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -94,6 +94,10 @@ BAD_ARGUMENTS = {
     "lr zero": (["--lr", "0"], "--lr must be a finite number > 0, got 0.0"),
     "lr nan": (["--lr", "nan"], "--lr must be a finite number > 0, got nan"),
     "samples zero": (["--samples", "0"], "--samples must be between 1 and"),
+    "one pass too long": (
+        ["--samples", "2000000", "--batch-size", "1"],
+        "--steps must be between 1 and 1000000, got 2000000 (one pass: --samples // --batch-size)",
+    ),
     "noise negative": (["--noise", "-1"], "--noise must be a finite number >= 0, got -1.0"),
     "seed negative": (["--seed", "-1"], "--seed must be between 0 and"),
     "unknown impl": (["--impl", "pytorch"], "argument --impl: invalid choice: 'pytorch'"),
