@@ -18,7 +18,9 @@ from impls.tf_setup import gpus_visible, machine_description
 from impls.timing import timed
 
 BATCH_SIZES = [16, 256, 4096]
-SAMPLES = 4 * max(BATCH_SIZES)  # four batches of the largest size; 1024 of the smallest
+# 2**20 samples: 256 batches of the largest size. Keras pays a fixed cost per epoch (a new iterator,
+# epoch callbacks), so an epoch of a handful of batches would measure that, not the update.
+SAMPLES = 2**20
 ROUNDS = 7
 # Updates per round, so that a round takes roughly 0.1–1 s on the 2-core CPU at every batch size.
 STEPS_PER_ROUND = {

@@ -12,7 +12,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from benchmarks.bench_trainers import steps_per_round  # noqa: E402
+from benchmarks.bench_trainers import SAMPLES, steps_per_round  # noqa: E402
 from compare import Parser, devices_to_run, output_path_problem, progress  # noqa: E402
 from impls import TRAINERS, trainer_class  # noqa: E402
 from impls.problem import Config, converged, make_data  # noqa: E402
@@ -63,7 +63,7 @@ def main(argv=None):
             for size in sizes:
                 # a quarter of a benchmark round: enough updates to swamp the per-call overhead
                 steps = max(steps_per_round(name, size) // 4, 50)
-                config = Config(samples=2 * sizes[-1], batch_size=size, steps=steps)
+                config = Config(samples=max(SAMPLES, 2 * sizes[-1]), batch_size=size, steps=steps)
                 progress(f"{name} on {device}, batch {size} ...")
                 trainer = trainer_class(name)(config, make_data(config), device)
                 measurement = measure(trainer, args.repeat)
