@@ -88,7 +88,8 @@ class KerasFitTrainer(Trainer):
 
     def batch_losses(self, log):
         """Keras logs the running mean of the epoch's losses, not each batch's, so recompute the batch
-        loss before each update from the parameters before it (what Keras computed, up to rounding)."""
+        loss before each update from the parameters before it (what Keras computed, up to rounding).
+        It runs inside train(), so it is timed: about 1 ms of a 110 ms textbook run here."""
         if len(log.steps) and log.steps[-1] != len(log.steps):
             return None  # not every update was seen: steps_per_execution > 1
         W, b = [self.config.W0, *log.W[:-1]], [self.config.b0, *log.b[:-1]]
