@@ -168,12 +168,12 @@ def progress(message):
     print(message, file=sys.stderr, flush=True)
 
 
-def run_all(config, data, names, devices, repeat, log_every=None):
-    """Train each trainer on each device; returns (rows, skipped lines, histories by (name, device))."""
+def run_all(config, data, reference, names, devices, repeat, log_every=None):
+    """Train each trainer on each device; returns (rows, skipped lines, histories by (name, device)).
+    reference is the closed-form (W, b) each result is measured against."""
     from impls import trainer_class
     from impls.timing import measure
 
-    reference = closed_form_fit(data)
     jobs = [(name, device) for device in devices for name in names]
     rows, skipped, histories = [], [], {}
     for index, (name, device) in enumerate(jobs, 1):
@@ -280,7 +280,9 @@ def print_table(config, reference, rows, skipped):
     for line in skipped:
         print(f"note:             {line}")
     failed = [f"{r['impl']} on {r['placed_on']}" for r in rows if not r["converged"]]
-    if failed:
+    if not rows:
+        print("verdict:          NOTHING RAN — every trainer asked for was skipped (see the notes above)")
+    elif failed:
         print(f"verdict:          NOT CONVERGED — {', '.join(failed)}")
     else:
         print(f"verdict:          all {len(rows)} runs converged to the same line, next to the closed-form fit")
@@ -311,8 +313,8 @@ def main(argv=None):
 
         return print_report(config, data, names)
     devices, skipped = devices_to_run(parser, args.device)
-    rows, more_skipped, histories = run_all(config, data, names, devices, args.repeat, args.log_every)
     reference = closed_form_fit(data)
+    rows, more_skipped, histories = run_all(config, data, reference, names, devices, args.repeat, args.log_every)
     print_table(config, reference, rows, skipped + more_skipped)
     if args.json:
         write_json(args.json, config, reference, rows)

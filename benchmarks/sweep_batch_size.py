@@ -13,7 +13,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from benchmarks.bench_trainers import SAMPLES, steps_per_round  # noqa: E402
-from compare import Parser, devices_to_run, output_path_problem, progress  # noqa: E402
+from compare import Parser, devices_to_run, number, output_path_problem, progress  # noqa: E402
 from impls import TRAINERS, trainer_class  # noqa: E402
 from impls.problem import Config, converged, make_data  # noqa: E402
 
@@ -36,7 +36,7 @@ def main(argv=None):
     parser.add_argument("--batch-sizes", default=DEFAULT_BATCH_SIZES, help="comma-separated")
     parser.add_argument("--impl", action="append", choices=list(TRAINERS), metavar="NAME", help="repeatable")
     parser.add_argument("--device", choices=["cpu", "gpu", "all"], default="all")
-    parser.add_argument("--repeat", type=int, default=3, help="timed runs per point (median)")
+    parser.add_argument("--repeat", type=number(int), default=3, help="timed runs per point (median)")
     args = parser.parse_args(argv)
     try:
         sizes = batch_sizes(args.batch_sizes)

@@ -23,7 +23,7 @@ class GradientTapeTrainer(Trainer):
     name = "gradient_tape"
 
     def __init__(self, config, data, device="cpu"):
-        super().__init__(config, data, device)
+        super().__init__(config, data)
         self.device_name = tf_device_name(device)
         self.loss_fn = loss_fn(config)
         self.lr = config.lr
@@ -34,7 +34,7 @@ class GradientTapeTrainer(Trainer):
             self.y = tf.constant(data.y)
             # cut once into batches: slicing eagerly inside the loop would cost two more ops per update
             size = config.batch_size
-            self.batches = {s: (self.x[s : s + size], self.y[s : s + size]) for s in sorted(set(self.starts))}
+            self.batches = {s: (self.x[s : s + size], self.y[s : s + size]) for s in set(self.starts)}
 
     def reset(self):
         self.model.W.assign(self.config.W0)

@@ -41,7 +41,7 @@ class KerasFitTrainer(Trainer):
     compile_options = {}  # keras_fit_tuned sets steps_per_execution and jit_compile here
 
     def __init__(self, config, data, device="cpu"):
-        super().__init__(config, data, device)
+        super().__init__(config, data)
         self.device_name = tf_device_name(device)
         with tf.device(self.device_name):
             self.dense = keras.layers.Dense(
@@ -71,7 +71,7 @@ class KerasFitTrainer(Trainer):
         """What fit() reads: the data in order, whole batches only, for as many epochs as config.steps
         updates need; ParameterLog stops the last epoch after exactly config.steps updates."""
         config = self.config
-        used = config.batches_per_epoch * config.batch_size
+        used = config.used_samples
         epochs = math.ceil(config.steps / config.batches_per_epoch)
         return {
             "x": self.data.x[:used, None],

@@ -22,7 +22,7 @@ class KerasFitTunedTrainer(KerasFitTrainer):
         exactly config.steps batches (an endless one would run up to a whole steps_per_execution more)."""
         config = self.config
         shape = (config.batches_per_epoch, config.batch_size, 1)
-        used = config.batches_per_epoch * config.batch_size
+        used = config.used_samples
         batches = (self.data.x[:used].reshape(shape), self.data.y[:used].reshape(shape))
         dataset = tf.data.Dataset.from_tensor_slices(batches).repeat().take(config.steps)
         return {"x": dataset.prefetch(tf.data.AUTOTUNE), "epochs": 1}

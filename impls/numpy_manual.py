@@ -48,8 +48,8 @@ class NumpyManualTrainer(Trainer):
     name = "numpy_manual"
     devices = ("cpu",)
 
-    def __init__(self, config, data, device="cpu"):
-        super().__init__(config, data, device)
+    def __init__(self, config, data, device="cpu"):  # numpy runs on the CPU whatever is asked
+        super().__init__(config, data)
         self.lr = np.float32(config.lr)  # float32 throughout, like the TensorFlow trainers
         self.reset()
 

@@ -69,6 +69,11 @@ class Config:
         return self.samples // self.batch_size
 
     @property
+    def used_samples(self):
+        """The samples that fill whole batches: what every pass over the data sees."""
+        return self.batches_per_epoch * self.batch_size
+
+    @property
     def unused_samples(self):
         """Samples past the last full batch: no trainer sees them (Keras would make a short batch)."""
         return self.samples % self.batch_size

@@ -52,7 +52,7 @@ class History:
 
     @property
     def steps_run(self):
-        return self.diverged_at or (int(self.steps[-1]) if len(self.steps) else 0)
+        return self.diverged_at or int(self.steps[-1])  # a run that did not diverge recorded its last update
 
 
 class Recorder:
@@ -81,10 +81,10 @@ class Trainer(abc.ABC):
     name: str  # the registry name, e.g. "gradient_tape"
     devices = ("cpu", "gpu")  # the numpy trainer overrides this: it only runs on the CPU
 
-    def __init__(self, config, data, device="cpu"):
+    def __init__(self, config, data):
+        """Subclasses take (config, data, device="cpu"): "cpu", "gpu" or a TensorFlow device name."""
         self.config = config
         self.data = data
-        self.device = device
         self.starts = batch_starts(config)
 
     @abc.abstractmethod

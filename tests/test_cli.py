@@ -145,3 +145,10 @@ def test_gpu_without_a_gpu_is_a_one_line_error(capsys):
 def test_config_raises_the_same_message_from_python(field, value, message):
     with pytest.raises(ValueError, match="^" + message.replace("(", r"\(").replace(")", r"\)") + "$"):
         Config(**{field: value})
+
+
+def test_a_run_where_everything_was_skipped_says_so(capsys):
+    """E.g. --device gpu --impl numpy_manual on a GPU machine: nothing may pass for 'all converged'."""
+    compare.print_table(Config(), (2.0, -0.995), [], ["numpy_manual on gpu: skipped, it runs on cpu only"])
+    out = capsys.readouterr().out
+    assert "NOTHING RAN" in out and "numpy_manual on gpu: skipped" in out and "all 0 runs" not in out
