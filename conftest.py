@@ -1,15 +1,19 @@
 """pytest set-up shared by tests/ and benchmarks/."""
 
+import importlib.util
+
 import pytest
 
-from impls.tf_setup import tf
+if importlib.util.find_spec("tensorflow") is not None:
+    from fitways.frameworks import FRAMEWORKS
 
-# Two logical CPUs stand in for "another device" in the device-plumbing tests. This must happen
-# before TensorFlow initialises its devices, so it runs as this file is imported, before any test.
-tf.config.set_logical_device_configuration(
-    tf.config.list_physical_devices("CPU")[0],
-    [tf.config.LogicalDeviceConfiguration(), tf.config.LogicalDeviceConfiguration()],
-)
+    tf = FRAMEWORKS["tensorflow"].load()
+    # Two logical CPUs stand in for "another device" in the device-plumbing tests. This must happen
+    # before TensorFlow initialises its devices, so it runs as this file is imported, before any test.
+    tf.config.set_logical_device_configuration(
+        tf.config.list_physical_devices("CPU")[0],
+        [tf.config.LogicalDeviceConfiguration(), tf.config.LogicalDeviceConfiguration()],
+    )
 
 
 @pytest.hookimpl(tryfirst=True)

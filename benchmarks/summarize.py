@@ -3,55 +3,90 @@
     python benchmarks/summarize.py docs/benchmarks.json
 
 One row per trainer, one column per (device, batch size): the median µs per update, and in
-brackets the speed-up over gradient_tape measured in the same run.
+brackets the speed-up over gradient_tape measured in the same run. Exit status 2, with one line,
+for a file that is missing, not JSON, or not a benchmark report with finite positive medians.
 """
 
 import json
+import math
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from impls import BASELINE, TRAINERS  # noqa: E402
+from fitways.output import prepare_terminal  # noqa: E402
+from fitways.registry import BASELINE, TRAINERS  # noqa: E402
+
+USAGE = "usage: python benchmarks/summarize.py BENCHMARK_JSON  (from pytest --benchmark-only --benchmark-json=...)"
+
+
+class NotAReport(ValueError):
+    pass
+
+
+def medians(report):
+    """{(trainer, device, batch_size): median seconds per update}, or NotAReport saying what is wrong."""
+    if not isinstance(report, dict) or not isinstance(report.get("benchmarks"), list):
+        raise NotAReport("not a pytest-benchmark report (no 'benchmarks' list)")
+    if not report["benchmarks"]:
+        raise NotAReport("the report holds no benchmarks (was it run with --benchmark-only?)")
+    cells = {}
+    for index, bench in enumerate(report["benchmarks"]):
+        try:
+            info, median = bench["extra_info"], bench["stats"]["median"]
+            key = (info["trainer"], info["device"], info["batch_size"])
+        except (KeyError, TypeError):
+            raise NotAReport(f"benchmark {index} lacks extra_info trainer/device/batch_size or stats median") from None
+        if isinstance(median, bool) or not isinstance(median, (int, float)) or not (0 < median < math.inf):
+            raise NotAReport(f"benchmark {index} ({key[0]}) has median {median!r}, not a finite time > 0")
+        cells[key] = median
+    return cells
+
+
+def micros(seconds):
+    value = seconds * 1e6
+    return f"{value:,.0f} µs" if value >= 100 else f"{value:.3g} µs"
 
 
 def summarize(report):
-    cells, columns = {}, []
-    for bench in report["benchmarks"]:
-        info = bench["extra_info"]
-        column = (info["device"], info["batch_size"])
-        if column not in columns:
-            columns.append(column)
-        cells[info["impl"], column] = bench["stats"]["median"] * 1e6  # the clock was divided by updates
-    columns.sort(key=lambda c: (c[0], c[1]))
-    trainers = [name for name in TRAINERS if any((name, column) in cells for column in columns)]
+    cells = medians(report)
+    columns = sorted({(device, size) for _, device, size in cells})
+    trainers = [name for name in TRAINERS if any((name, *column) in cells for column in columns)]
+    trainers += sorted({name for name, _, _ in cells} - set(trainers))  # ones this checkout does not know
     header = "| trainer | " + " | ".join(f"{device} · batch {size}" for device, size in columns) + " |"
     lines = [header, "|---" * (len(columns) + 1) + "|"]
     for name in trainers:
         row = []
         for column in columns:
-            micros, base = cells.get((name, column)), cells.get((BASELINE, column))
-            if micros is None:
-                row.append("—")
-            else:
-                row.append(f"{micros:.3g} µs" + (f" ({base / micros:,.0f}×)" if base else ""))
+            seconds, base = cells.get((name, *column)), cells.get((BASELINE, *column))
+            row.append("—" if seconds is None else micros(seconds) + (f" ({base / seconds:,.0f}×)" if base else ""))
         lines.append(f"| {name} | " + " | ".join(row) + " |")
-    machine = report["benchmarks"][0]["extra_info"]
-    lines.append("")
-    lines.append(
-        f"{machine['cpu']}; Python {machine['python']}, TensorFlow {machine['tensorflow']}, "
-        f"Keras {machine['keras']}, numpy {machine['numpy']}; {report['datetime'][:10]}"
-    )
+    machine = report["benchmarks"][0].get("extra_info", {})
+    versions = ", ".join(f"{key} {value}" for key, value in machine.items() if key in ("numpy", "tensorflow", "jax", "torch"))
+    lines += ["", f"{machine.get('cpu', 'unknown CPU')}; Python {machine.get('python', '?')}; {versions}; {report.get('datetime', '')[:10]}"]
     return "\n".join(lines)
 
 
-if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        print("usage: python benchmarks/summarize.py BENCHMARK_JSON", file=sys.stderr)
-        sys.exit(2)
+def main(argv):
+    prepare_terminal()
+    if argv in (["-h"], ["--help"]):
+        print(__doc__.strip() + "\n\n" + USAGE)
+        return 0
+    if len(argv) != 1:
+        print(USAGE, file=sys.stderr)
+        return 2
     try:
-        with open(sys.argv[1]) as file:
-            print(summarize(json.load(file)))
-    except (OSError, ValueError, KeyError) as error:
-        print(f"error: cannot summarize {sys.argv[1]}: {error}", file=sys.stderr)
-        sys.exit(2)
+        with open(argv[0]) as file:
+            print(summarize(json.load(file, parse_constant=lambda c: math.nan)))
+    except (OSError, ValueError) as error:
+        print(f"error: cannot summarize {argv[0]}: {getattr(error, 'strerror', None) or error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        sys.exit(130)

@@ -1,50 +1,25 @@
-"""fitways: one linear fit, trained every way that matters.
+"""The lessons: one file per way to train y = W·x + b, each complete, one screen, runnable alone.
 
-The architecture in one screen:
+    python -m impls.gradient_tape      # the textbook's run and its ten log lines
 
-    problem.py        Config (the textbook's setup), data, batch schedule, loss, closed-form fit
-    trainer.py        the Trainer interface (reset / train / gradient / placed_on) and History
-    tf_setup.py       TensorFlow imported quietly; devices; the loss as TF ops
-    timing.py         first-call vs steady-state timing, the clock stopped after results reach the host
-    gradcheck.py      every trainer's gradient against float64 central finite differences
+problem.py is the problem they all solve (the setup, the data, the textbook's log line) and
+losses.py the loss they all minimise; every other file is a lesson. Each lesson defines a Trainer
+with the same four members, so that `diff` between two lessons shows exactly the idea that differs:
 
-    numpy_manual.py   plain numpy, gradient derived by hand        } the four equivalent trainers
-    gradient_tape.py  eager tf.GradientTape loop (the textbook)    }
-    tf_function.py    the same step compiled with tf.function      }
-    keras_fit.py      keras.Sequential + model.fit                 }
-    tf_graph_loop.py  the whole loop in one tf.function            } the compiled variants:
-    tf_xla.py         ... and compiled by XLA                      } how far each approach goes
-    keras_fit_tuned.py model.fit with steps_per_execution and XLA  }
+    Trainer(config, data)        the parameters W and b, and the data cut into batches, in order
+    reset(W, b)                  set the parameters
+    loss_and_gradient(x, y)      the batch loss and (dL/dW, dL/db) at the current parameters
+    train(log=None)              config.updates updates; log(update, loss, W, b) after each, if
+                                 given; returns the final (W, b) as Python floats
 
-TRAINERS maps each name to where its class lives and a one-line summary; trainer_class() imports
-the class on demand, so validating a config (or printing --help) never waits for TensorFlow.
+The suite that measures and checks the lessons lives apart, in fitways/.
 """
 
-import importlib
-from typing import NamedTuple
+import os
 
-
-class Entry(NamedTuple):
-    path: str  # "module:Class"
-    summary: str
-
-
-TRAINERS = {
-    "gradient_tape": Entry(
-        "impls.gradient_tape:GradientTapeTrainer", "the textbook's eager loop: GradientTape, assign_sub"
-    ),
-    "tf_function": Entry("impls.tf_function:TFFunctionTrainer", "the same step compiled with tf.function"),
-    "keras_fit": Entry("impls.keras_fit:KerasFitTrainer", "keras.Sequential + model.fit, defaults"),
-    "numpy_manual": Entry("impls.numpy_manual:NumpyManualTrainer", "plain numpy, gradient derived by hand"),
-    "tf_graph_loop": Entry("impls.tf_graph_loop:GraphLoopTrainer", "the whole loop in one tf.function"),
-    "tf_xla": Entry("impls.tf_xla:XLATrainer", "the whole loop compiled by XLA"),
-    "keras_fit_tuned": Entry(
-        "impls.keras_fit_tuned:KerasFitTunedTrainer", "model.fit, steps_per_execution, XLA, tf.data"
-    ),
-}
-BASELINE = "gradient_tape"  # speed-ups are quoted relative to the textbook's own loop
-
-
-def trainer_class(name):
-    module, cls = TRAINERS[name].path.split(":")
-    return getattr(importlib.import_module(module), cls)
+# Keras 3 picks its backend from KERAS_BACKEND when it is first imported; these lessons are about
+# Keras on TensorFlow, so they set it before any lesson imports Keras. fitways tells the user when
+# this overrides their own setting (USER_KERAS_BACKEND keeps it).
+USER_KERAS_BACKEND = os.environ.get("KERAS_BACKEND")
+os.environ["KERAS_BACKEND"] = "tensorflow"
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keeps most of TensorFlow's C++ start-up log quiet

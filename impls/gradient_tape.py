@@ -1,71 +1,51 @@
-"""gradient_tape: the textbook's eager loop — a model of two tf.Variables, tf.GradientTape, assign_sub.
+"""gradient_tape: the textbook's eager loop — two tf.Variables, tf.GradientTape, assign_sub.
 
-Every operation runs as soon as Python reaches it, one at a time: easy to read and to debug, and
-each of the handful of ops per update pays Python's and TensorFlow's dispatch cost.
+Every operation runs as soon as Python reaches it, one at a time ("eager execution"): easy to read
+and to debug, and each of the dozen or so ops in an update pays Python's and TensorFlow's dispatch
+cost. Next to numpy_manual, the one idea that changes: the tape records the forward pass and
+computes the gradient, so there is nothing to derive by hand.
 """
 
-from impls.tf_setup import loss_fn, short_device_name, sync, tf, tf_device_name
-from impls.trainer import Recorder, Trainer
+import tensorflow as tf
+
+from impls.losses import tensorflow_loss
+from impls.problem import Config, make_data, textbook_log
 
 
-class LinearModel:
-    """The textbook's model: y = W·x + b."""
-
-    def __init__(self, W, b):
-        self.W = tf.Variable(W, dtype=tf.float32)
-        self.b = tf.Variable(b, dtype=tf.float32)
-
-    def __call__(self, x):
-        return self.W * x + self.b
-
-
-class GradientTapeTrainer(Trainer):
-    name = "gradient_tape"
-
-    def __init__(self, config, data, device="cpu"):
-        super().__init__(config, data)
-        self.device_name = tf_device_name(device)
-        self.loss_fn = loss_fn(config)
+class Trainer:
+    def __init__(self, config, data):
+        self.config = config
         self.lr = config.lr
-        self.gradient_fn = self.loss_and_gradients  # the compiled trainers compile this too
-        with tf.device(self.device_name):  # the variables and the data live on the device asked for
-            self.model = LinearModel(config.W0, config.b0)
-            self.x = tf.constant(data.x)
-            self.y = tf.constant(data.y)
-            # cut once into batches: slicing eagerly inside the loop would cost two more ops per update
-            size = config.batch_size
-            self.batches = {s: (self.x[s : s + size], self.y[s : s + size]) for s in set(self.starts)}
+        self.W, self.b = tf.Variable(config.W0), tf.Variable(config.b0)  # the model: ŷ = W·x + b
+        self.loss_fn = tensorflow_loss(config)
+        size, x, y = config.batch_size, tf.constant(data.x), tf.constant(data.y)
+        # the batches in order, cut once: slicing inside the loop would cost two more ops per update
+        self.batches = [(x[s : s + size], y[s : s + size]) for s in range(0, config.used_samples, size)]
 
-    def reset(self):
-        self.model.W.assign(self.config.W0)
-        self.model.b.assign(self.config.b0)
+    def reset(self, W, b):
+        self.W.assign(W)
+        self.b.assign(b)
 
-    def loss_and_gradients(self, x, y):
+    def loss_and_gradient(self, x, y):
         with tf.GradientTape() as tape:  # records the forward pass ...
-            loss = self.loss_fn(self.model(x), y)
-        return loss, tape.gradient(loss, [self.model.W, self.model.b])  # ... and replays it backwards
+            loss = self.loss_fn(self.W * x + self.b - y)  # r = ŷ − y
+        dW, db = tape.gradient(loss, [self.W, self.b])  # ... and replays it backwards: dL/dW, dL/db
+        return loss, dW, db
 
-    def train_step(self, x, y):
-        """One update. Returns [loss before it, W after, b after]: the textbook's log line."""
-        loss, (dW, db) = self.loss_and_gradients(x, y)
-        self.model.W.assign_sub(self.lr * dW)
-        self.model.b.assign_sub(self.lr * db)
-        return tf.stack([loss, self.model.W, self.model.b])
+    def update(self, x, y):
+        loss, dW, db = self.loss_and_gradient(x, y)
+        self.W.assign_sub(self.lr * dW)
+        self.b.assign_sub(self.lr * db)
+        return loss
 
-    def train(self):
-        record = Recorder()
-        with tf.device(self.device_name):
-            for start in self.starts:
-                loss, W, b = sync(self.train_step(*self.batches[start]))
-                if not record.add(loss, W, b):
-                    break
-        return record.history()
+    def train(self, log=None):
+        for update in range(self.config.updates):
+            loss = self.update(*self.batches[update % len(self.batches)])  # epoch after epoch, in order
+            if log:
+                log(update, loss, self.W, self.b)
+        return float(self.W), float(self.b)
 
-    def gradient(self, W, b, x, y):
-        self.model.W.assign(W)
-        self.model.b.assign(b)
-        _, (dW, db) = self.gradient_fn(tf.constant(x, tf.float32), tf.constant(y, tf.float32))
-        return float(dW), float(db)
 
-    def placed_on(self):
-        return short_device_name(self.model.W.device)
+if __name__ == "__main__":  # python -m impls.gradient_tape: the textbook's run and its ten log lines
+    config = Config()
+    Trainer(config, make_data(config)).train(log=textbook_log(config))

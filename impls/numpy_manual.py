@@ -1,6 +1,6 @@
-"""numpy_manual: the same mini-batch gradient descent in plain numpy, with the gradient derived by hand.
+"""numpy_manual: mini-batch gradient descent in plain numpy, with the gradient derived by hand.
 
-No autodiff here: every derivative below was worked out on paper first.
+No autodiff: every derivative below was worked out on paper first.
 
 Mean squared error. With residuals r_i = ŷ_i − y_i = W·x_i + b − y_i over a batch of n samples,
 
@@ -20,13 +20,13 @@ otherwise, so h′(r) = r inside and δ·sign(r) outside: h′(r) = clip(r, −�
     dL/dW = (1/n) Σ clip(r_i, −δ, δ) · x_i
     dL/db = (1/n) Σ clip(r_i, −δ, δ)
 
-A new loss meant a new derivation — and the MSE formula above, kept by mistake, is simply wrong
-for it (tests/test_autodiff_lesson.py shows both). The TensorFlow trainers needed no change at all.
+A new loss meant a new derivation, and the MSE formula, kept by mistake, is simply wrong for it
+(tests/test_autodiff_lesson.py shows both). The autodiff lessons needed no change at all.
 """
 
 import numpy as np
 
-from impls.trainer import Recorder, Trainer
+from impls.problem import Config, make_data, textbook_log
 
 
 def mse(residual, x):
@@ -38,45 +38,45 @@ def mse(residual, x):
 
 def huber(residual, x, delta):
     """L = (1/n) Σ h(r), dL/dW = (1/n) Σ h′(r)·x, dL/db = (1/n) Σ h′(r), with h′(r) = clip(r, −δ, δ)."""
-    absolute = np.abs(residual)
-    loss = np.mean(np.where(absolute <= delta, 0.5 * residual**2, delta * (absolute - 0.5 * delta)))
+    size = np.abs(residual)
+    loss = np.mean(np.where(size <= delta, 0.5 * size**2, delta * (size - 0.5 * delta)))
     slope = np.clip(residual, -delta, delta)
     return loss, slope @ x / len(x), slope.sum() / len(x)
 
 
-class NumpyManualTrainer(Trainer):
-    name = "numpy_manual"
-    devices = ("cpu",)
+class Trainer:
+    def __init__(self, config, data):
+        self.config = config
+        self.lr = np.float32(config.lr)  # float32 throughout, like the TensorFlow lessons
+        self.W, self.b = np.float32(config.W0), np.float32(config.b0)  # the model: ŷ = W·x + b
+        size = config.batch_size
+        # the batches in order, cut once (numpy slices are views: nothing is copied)
+        self.batches = [(data.x[s : s + size], data.y[s : s + size]) for s in range(0, config.used_samples, size)]
 
-    def __init__(self, config, data, device="cpu"):  # numpy runs on the CPU whatever is asked
-        super().__init__(config, data)
-        self.lr = np.float32(config.lr)  # float32 throughout, like the TensorFlow trainers
-        self.reset()
+    def reset(self, W, b):
+        self.W, self.b = np.float32(W), np.float32(b)
 
-    def reset(self):
-        self.W = np.float32(self.config.W0)
-        self.b = np.float32(self.config.b0)
-
-    def loss_and_gradient(self, W, b, x, y):
-        residual = W * x + b - y  # r = ŷ − y
+    def loss_and_gradient(self, x, y):
+        residual = self.W * x + self.b - y  # r = ŷ − y
         if self.config.loss == "mse":
             return mse(residual, x)
         return huber(residual, x, self.config.huber_delta)
 
-    def gradient(self, W, b, x, y):
-        return self.loss_and_gradient(W, b, x, y)[1:]
+    def update(self, x, y):
+        loss, dW, db = self.loss_and_gradient(x, y)
+        self.W = self.W - self.lr * dW
+        self.b = self.b - self.lr * db
+        return loss
 
-    def train(self):
-        record, size = Recorder(), self.config.batch_size
-        with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported by the Recorder
-            for start in self.starts:
-                x, y = self.data.x[start : start + size], self.data.y[start : start + size]
-                loss, dW, db = self.loss_and_gradient(self.W, self.b, x, y)
-                self.W = self.W - self.lr * dW
-                self.b = self.b - self.lr * db
-                if not record.add(loss, self.W, self.b):
-                    break
-        return record.history()
+    def train(self, log=None):
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is reported, not warned about
+            for update in range(self.config.updates):
+                loss = self.update(*self.batches[update % len(self.batches)])  # epoch after epoch, in order
+                if log:
+                    log(update, loss, self.W, self.b)
+        return float(self.W), float(self.b)
 
-    def placed_on(self):
-        return "CPU (numpy)"
+
+if __name__ == "__main__":  # python -m impls.numpy_manual: the textbook's run and its ten log lines
+    config = Config()
+    Trainer(config, make_data(config)).train(log=textbook_log(config))

@@ -1,6 +1,8 @@
-"""The one problem every trainer solves: config, data, batch schedule, loss and the exact answer.
+"""The one problem every lesson solves: the textbook's setup, its data and its log line.
 
-Nothing here imports TensorFlow, so bad input is rejected before the slow import.
+The textbook example: fit y = W·x + b (W from 1, b from 0) to 3000 samples around y = 2x − 1 with
+x in [−5, 5], mean squared error, one pass of mini-batch gradient descent with batch 20 and lr 0.1
+in a tf.GradientTape loop, logging every 300 samples. Nothing here imports a framework, so bad input is rejected before any slow import.
 """
 
 import dataclasses
@@ -9,9 +11,10 @@ import math
 import numpy as np
 
 LOSSES = ("mse", "huber")
-TOLERANCE = 0.01  # a trainer has converged when |W − 2| and |b − (−1)| are both below this
 MAX_SAMPLES = 50_000_000  # x and y are float32: 400 MB, far below this machine's memory
-MAX_STEPS = 1_000_000  # every trainer keeps a record per update
+MAX_UPDATES = 1_000_000  # the suite keeps a record per update
+FLOAT32_MAX = float(np.finfo(np.float32).max)  # ≈ 3.4e38: the data and every trainer are float32
+MAX_ABS_Y = math.sqrt(FLOAT32_MAX)  # ≈ 1.8e19: a larger |y| would overflow the squared error
 
 
 def flag(field):
@@ -21,8 +24,8 @@ def flag(field):
 
 @dataclasses.dataclass(frozen=True)
 class Config:
-    """The textbook's setup (Figure 1-7) as defaults. Invalid values raise ValueError with the message
-    compare.py prints, naming the flag: samples, batch_size, steps, lr, noise, seed and loss are flags."""
+    """The textbook's setup as defaults. Invalid values raise ValueError with the message compare.py
+    prints, naming the flag: samples, batch_size, updates, lr, noise, seed and loss are flags."""
 
     true_W: float = 2.0  # the line the data comes from: y = 2x − 1 (+ noise)
     true_b: float = -1.0
@@ -30,7 +33,7 @@ class Config:
     noise: float = 0.01  # y += noise·u′, u′ ~ U[0, 1): mean +noise/2, so the best b is −0.995
     batch_size: int = 20
     lr: float = 0.1
-    steps: int | None = None  # parameter updates; None means one pass over the data (3000/20 = 150)
+    updates: int | None = None  # parameter updates; None means one pass over the data (3000/20 = 150)
     seed: int = 0
     W0: float = 1.0  # the textbook's tf.Variable(1.0) and tf.Variable(0.0)
     b0: float = 0.0
@@ -43,24 +46,24 @@ class Config:
         _require_range("samples", self.samples, 1, MAX_SAMPLES)
         _require_range("batch_size", self.batch_size, 1, self.samples, high_name=f"--samples ({self.samples})")
         _require_range("seed", self.seed, 0, 2**32 - 1)
-        if self.steps is None:
-            object.__setattr__(self, "steps", self.batches_per_epoch)
-            _require_range("steps", self.steps, 1, MAX_STEPS, why=" (one pass: --samples // --batch-size)")
-        _require_int("steps", self.steps)
-        _require_range("steps", self.steps, 1, MAX_STEPS)
+        if self.updates is None:
+            object.__setattr__(self, "updates", self.batches_per_epoch)
+            _require_range("updates", self.updates, 1, MAX_UPDATES, why=" (one pass: --samples // --batch-size)")
+        _require_int("updates", self.updates)
+        _require_range("updates", self.updates, 1, MAX_UPDATES)
         for name in ("lr", "huber_delta", "noise", "true_W", "true_b", "W0", "b0"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-                raise ValueError(f"{flag(name)} must be a number, got {value!r}")
+            object.__setattr__(self, name, _float32_number(name, getattr(self, name)))
         for name in ("lr", "huber_delta"):
-            value = getattr(self, name)
-            if not (math.isfinite(value) and value > 0):
-                raise ValueError(f"{flag(name)} must be a finite number > 0, got {value}")
-        if not (math.isfinite(self.noise) and self.noise >= 0):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{flag(name)} must be a finite number > 0, got {getattr(self, name)}")
+        if not self.noise >= 0:
             raise ValueError(f"{flag('noise')} must be a finite number >= 0, got {self.noise}")
-        for name in ("true_W", "true_b", "W0", "b0"):
-            if not math.isfinite(getattr(self, name)):
-                raise ValueError(f"{flag(name)} must be finite, got {getattr(self, name)}")
+        largest_y = 5 * abs(self.true_W) + abs(self.true_b) + self.noise
+        if largest_y > MAX_ABS_Y:
+            raise ValueError(
+                f"--noise {self.noise:g} makes |y| up to {largest_y:.1e}, whose square overflows float32 "
+                f"(|y| must stay below {MAX_ABS_Y:.1e})"
+            )
         if self.loss not in LOSSES:
             raise ValueError(f"{flag('loss')} must be one of {', '.join(LOSSES)}, got {self.loss!r}")
 
@@ -92,6 +95,19 @@ def _require_range(name, value, low, high, high_name=None, why=""):
         raise ValueError(f"{flag(name)} must be between {low} and {high_name or high}, got {value}{why}")
 
 
+def _float32_number(name, value):
+    """value as a float that float32 can hold (and -0 as 0), or ValueError naming the flag."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError(f"{flag(name)} must be a number, got {value!r}")
+    try:
+        number = float(value)
+    except OverflowError:  # an int beyond float64, e.g. 10**400
+        number = math.inf if value > 0 else -math.inf
+    if not abs(number) <= FLOAT32_MAX:  # also catches nan
+        raise ValueError(f"{flag(name)} must be a finite float32 number (|x| <= {FLOAT32_MAX:.3g}), got {number}")
+    return number + 0.0  # -0.0 + 0.0 is 0.0
+
+
 @dataclasses.dataclass(frozen=True)
 class Data:
     x: np.ndarray  # (samples,) float32
@@ -106,37 +122,22 @@ def make_data(config):
     return Data(x.astype(np.float32), y.astype(np.float32))
 
 
-def batch_starts(config):
-    """Where each update's batch starts: epochs over the data in order, as Keras fit(shuffle=False) sees it."""
-    return (np.arange(config.steps) % config.batches_per_epoch) * config.batch_size
-
-
-def loss_value(config, W, b, x, y, dtype=np.float64):
-    """The configured loss of W·x + b on (x, y); in float64 it is the reference trainers are judged by."""
-    W, b, x, y = dtype(W), dtype(b), np.asarray(x, dtype), np.asarray(y, dtype)
-    residual = W * x + b - y
-    if config.loss == "mse":
-        return float(np.mean(residual**2))
-    delta = config.huber_delta
-    small = np.abs(residual) <= delta
-    return float(np.mean(np.where(small, 0.5 * residual**2, delta * (np.abs(residual) - 0.5 * delta))))
-
-
-def closed_form_fit(data):
-    """Least squares in float64: the (W, b) no trainer can beat on the mean squared error.
-
-    With this little noise every residual at the optimum is far below huber_delta, where Huber is
-    half the squared error, so it is the Huber optimum too.
-    """
-    design = np.stack([data.x.astype(np.float64), np.ones(len(data.x))], axis=1)
-    (W, b), *_ = np.linalg.lstsq(design, data.y.astype(np.float64), rcond=None)
-    return float(W), float(b)
-
-
-def converged(config, W, b):
-    return abs(W - config.true_W) < TOLERANCE and abs(b - config.true_b) < TOLERANCE
-
-
 def log_line(sample_offset, loss, W, b):
-    """The textbook's log line; its "step" counts samples (update index × batch size)."""
-    return f"At step {sample_offset}, loss = {loss:.4f}, W = {W:.4f}, b = {b:.4f}"
+    """The textbook's log line. Its "step" counts samples (update × batch size), and it shows the batch
+    loss before the update next to W and b after it."""
+    shown = "n/a" if loss is None else f"{loss:.4f}"
+    return f"At step {sample_offset}, loss = {shown}, W = {W:.4f}, b = {b:.4f}"
+
+
+def textbook_log(config, every=15, out=print):
+    """A log(update, loss, W, b) for train() that prints the textbook's line once every `every` updates
+    (15 × 20 samples: every 300 samples, ten lines in one pass). Updates count from 0."""
+    last_window = -1
+
+    def log(update, loss, W, b):
+        nonlocal last_window
+        if update // every > last_window:  # the first update seen in each window of `every`
+            last_window = update // every
+            out(log_line(update * config.batch_size, None if loss is None else float(loss), float(W), float(b)))
+
+    return log

@@ -1,51 +1,62 @@
-"""tf_graph_loop: the whole training loop — batch slicing, updates and the record — in one tf.function.
+"""tf_graph_loop: the whole training loop — batch slicing and every update — in one tf.function.
 
-tf_function still returns to Python after every update. Here AutoGraph turns the `for k in tf.range`
-loop into a tf.while_loop, so one call runs every update inside TensorFlow's runtime: the data is
-placed on the device once and Python is out of the loop entirely. The step itself is gradient_tape's.
+tf_function still returns to Python after every update. Here AutoGraph (tf.function's translator of
+Python control flow) turns `for update in tf.range(...)` into a tf.while_loop, a loop that lives in
+the graph, so one call runs every update inside TensorFlow's runtime: the data is placed on the
+device once and Python is out of the loop. With `record`, the loop also keeps (loss, W, b) of every
+update in a TensorArray, for the log; without it, it only trains.
 """
 
-from impls.gradient_tape import GradientTapeTrainer
-from impls.tf_setup import sync, tf
-from impls.trainer import History
+import tensorflow as tf
+
+from impls.losses import tensorflow_loss
+from impls.problem import Config, make_data, textbook_log
 
 
-class GraphLoopTrainer(GradientTapeTrainer):
-    name = "tf_graph_loop"
-    jit_compile = False
+class Trainer:
+    def __init__(self, config, data):
+        self.config = config
+        self.lr = config.lr
+        self.W, self.b = tf.Variable(config.W0), tf.Variable(config.b0)  # the model: ŷ = W·x + b
+        self.loss_fn = tensorflow_loss(config)
+        self.x, self.y = tf.constant(data.x[: config.used_samples]), tf.constant(data.y[: config.used_samples])
 
-    def __init__(self, config, data, device="cpu"):
-        super().__init__(config, data, device)
-        with tf.device(self.device_name):
-            self.starts_tensor = tf.constant(self.starts, tf.int32)
-        vector = tf.TensorSpec([None], tf.float32)
-        self.loop = tf.function(
-            self.train_loop,
-            input_signature=[vector, vector, tf.TensorSpec([None], tf.int32)],
-            jit_compile=self.jit_compile,
-        )
-        self.gradient_fn = tf.function(self.loss_and_gradients, jit_compile=self.jit_compile)
+    def reset(self, W, b):
+        self.W.assign(W)
+        self.b.assign(b)
 
-    def train_loop(self, x, y, starts):
-        """Every update in one graph. Returns (records, n): rows [loss, W, b], of which the first n ran."""
-        steps = tf.shape(starts)[0]
-        records = tf.TensorArray(tf.float32, size=steps, element_shape=[3])
-        done = steps
-        size = [self.config.batch_size]  # a static slice size: XLA needs to know every shape
-        for k in tf.range(steps):  # AutoGraph: a tf.while_loop, not a Python loop
-            row = self.train_step(tf.slice(x, [starts[k]], size), tf.slice(y, [starts[k]], size))
-            records = records.write(k, row)
-            if not tf.reduce_all(tf.math.is_finite(row)):  # diverged: stop here, keep this row
-                done = k + 1
-                break
-        return records.stack(), done
+    @tf.function(jit_compile=False)
+    def loss_and_gradient(self, x, y):
+        with tf.GradientTape() as tape:  # records the forward pass ...
+            loss = self.loss_fn(self.W * x + self.b - y)  # r = ŷ − y
+        dW, db = tape.gradient(loss, [self.W, self.b])  # ... and replays it backwards: dL/dW, dL/db
+        return loss, dW, db
 
-    def train(self):
-        with tf.device(self.device_name):
-            records, done = self.loop(self.x, self.y, self.starts_tensor)
-            rows = sync(records)[: sync(done)]
-        loss, W, b = rows.T
-        return History.build(range(1, len(rows) + 1), W, b, loss)
+    def update(self, x, y):
+        loss, dW, db = self.loss_and_gradient(x, y)
+        self.W.assign_sub(self.lr * dW)
+        self.b.assign_sub(self.lr * db)
+        return loss
 
-    def tracing_count(self):
-        return self.loop.experimental_get_tracing_count()
+    @tf.function(jit_compile=False)
+    def train_loop(self, record):
+        size = self.config.batch_size  # a fixed slice size: XLA needs to know every shape
+        batches = self.config.batches_per_epoch
+        rows = tf.TensorArray(tf.float32, size=self.config.updates if record else 0, element_shape=[3])
+        for update in tf.range(self.config.updates):  # AutoGraph: a tf.while_loop, not a Python loop
+            start = (update % batches) * size  # epoch after epoch, in order
+            loss = self.update(tf.slice(self.x, [start], [size]), tf.slice(self.y, [start], [size]))
+            if record:  # a Python bool: decided once, while tracing
+                rows = rows.write(update, tf.stack([loss, self.W, self.b]))
+        return rows.stack()
+
+    def train(self, log=None):
+        rows = self.train_loop(record=log is not None).numpy()
+        for update, (loss, W, b) in enumerate(rows):
+            log(update, loss, W, b)
+        return float(self.W), float(self.b)
+
+
+if __name__ == "__main__":  # python -m impls.tf_graph_loop: the textbook's run and its ten log lines
+    config = Config()
+    Trainer(config, make_data(config)).train(log=textbook_log(config))

@@ -1,12 +1,60 @@
-"""tf_xla: tf_graph_loop compiled by XLA (jit_compile=True).
+"""tf_xla: tf_graph_loop compiled by XLA — one flag, jit_compile=True.
 
-One flag more. XLA compiles the whole loop into fused machine code for its exact shapes, so an update
-costs a few arithmetic instructions instead of a walk over TensorFlow's graph of ops and kernels.
+XLA (Accelerated Linear Algebra, TensorFlow's compiler) takes the whole loop's graph and compiles it
+into one program of fused machine code for its exact shapes: an update costs a few arithmetic
+instructions instead of a walk over TensorFlow's graph of ops, each a separate kernel call.
 """
 
-from impls.tf_graph_loop import GraphLoopTrainer
+import tensorflow as tf
+
+from impls.losses import tensorflow_loss
+from impls.problem import Config, make_data, textbook_log
 
 
-class XLATrainer(GraphLoopTrainer):
-    name = "tf_xla"
-    jit_compile = True
+class Trainer:
+    def __init__(self, config, data):
+        self.config = config
+        self.lr = config.lr
+        self.W, self.b = tf.Variable(config.W0), tf.Variable(config.b0)  # the model: ŷ = W·x + b
+        self.loss_fn = tensorflow_loss(config)
+        self.x, self.y = tf.constant(data.x[: config.used_samples]), tf.constant(data.y[: config.used_samples])
+
+    def reset(self, W, b):
+        self.W.assign(W)
+        self.b.assign(b)
+
+    @tf.function(jit_compile=True)
+    def loss_and_gradient(self, x, y):
+        with tf.GradientTape() as tape:  # records the forward pass ...
+            loss = self.loss_fn(self.W * x + self.b - y)  # r = ŷ − y
+        dW, db = tape.gradient(loss, [self.W, self.b])  # ... and replays it backwards: dL/dW, dL/db
+        return loss, dW, db
+
+    def update(self, x, y):
+        loss, dW, db = self.loss_and_gradient(x, y)
+        self.W.assign_sub(self.lr * dW)
+        self.b.assign_sub(self.lr * db)
+        return loss
+
+    @tf.function(jit_compile=True)
+    def train_loop(self, record):
+        size = self.config.batch_size  # a fixed slice size: XLA needs to know every shape
+        batches = self.config.batches_per_epoch
+        rows = tf.TensorArray(tf.float32, size=self.config.updates if record else 0, element_shape=[3])
+        for update in tf.range(self.config.updates):  # AutoGraph: a tf.while_loop, not a Python loop
+            start = (update % batches) * size  # epoch after epoch, in order
+            loss = self.update(tf.slice(self.x, [start], [size]), tf.slice(self.y, [start], [size]))
+            if record:  # a Python bool: decided once, while tracing
+                rows = rows.write(update, tf.stack([loss, self.W, self.b]))
+        return rows.stack()
+
+    def train(self, log=None):
+        rows = self.train_loop(record=log is not None).numpy()
+        for update, (loss, W, b) in enumerate(rows):
+            log(update, loss, W, b)
+        return float(self.W), float(self.b)
+
+
+if __name__ == "__main__":  # python -m impls.tf_xla: the textbook's run and its ten log lines
+    config = Config()
+    Trainer(config, make_data(config)).train(log=textbook_log(config))

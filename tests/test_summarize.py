@@ -1,22 +1,16 @@
-"""The README's benchmark table is computed from pytest-benchmark's JSON, not typed in."""
+"""The README's benchmark table is computed from pytest-benchmark's JSON, not typed in — and a file
+that is not such a report is one line and exit 2."""
 
-from benchmarks.summarize import summarize
+import json
+
+import pytest
+
+from benchmarks.summarize import main, summarize
 
 
-def bench(impl, device, batch_size, median):
-    return {
-        "extra_info": {
-            "impl": impl,
-            "device": device,
-            "batch_size": batch_size,
-            "cpu": "test cpu",
-            "python": "3",
-            "tensorflow": "2",
-            "keras": "3",
-            "numpy": "2",
-        },
-        "stats": {"median": median},
-    }
+def bench(trainer, device, batch_size, median):
+    info = {"trainer": trainer, "device": device, "batch_size": batch_size, "cpu": "test cpu", "python": "3"}
+    return {"extra_info": info, "stats": {"median": median}}
 
 
 def test_table_gives_microseconds_and_speedup_over_gradient_tape():
@@ -25,12 +19,39 @@ def test_table_gives_microseconds_and_speedup_over_gradient_tape():
         "benchmarks": [
             bench("gradient_tape", "cpu", 16, 800e-6),
             bench("tf_xla", "cpu", 16, 0.08e-6),
-            bench("gradient_tape", "cpu", 4096, 900e-6),
+            bench("gradient_tape", "cpu", 4096, 1300e-6),
             bench("numpy_manual", "cpu", 16, 4e-6),
         ],
     }
     lines = summarize(report).splitlines()
     assert lines[0] == "| trainer | cpu · batch 16 | cpu · batch 4096 |"
-    assert "| gradient_tape | 800 µs (1×) | 900 µs (1×) |" in lines
+    assert "| gradient_tape | 800 µs (1×) | 1,300 µs (1×) |" in lines  # not 1.3e+03
     assert "| numpy_manual | 4 µs (200×) | — |" in lines
     assert "| tf_xla | 0.08 µs (10,000×) | — |" in lines
+
+
+BAD_REPORTS = {
+    "no benchmarks": ({"benchmarks": []}, "holds no benchmarks"),
+    "a list": ([], "not a pytest-benchmark report"),
+    "null": (None, "not a pytest-benchmark report"),
+    "zero median": ({"benchmarks": [bench("numpy_manual", "cpu", 16, 0)]}, "has median 0"),
+    "text median": ({"benchmarks": [bench("numpy_manual", "cpu", 16, "fast")]}, "has median 'fast'"),
+    "NaN median": ('{"benchmarks": [{"extra_info": {"trainer": "t", "device": "cpu", "batch_size": 1}, '
+                   '"stats": {"median": NaN}}]}', "has median nan"),
+    "no stats": ({"benchmarks": [{"extra_info": {}}]}, "lacks extra_info"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("report, message", BAD_REPORTS.values(), ids=BAD_REPORTS.keys())
+def test_what_is_not_a_report_is_one_line_and_exit_2(tmp_path, capsys, report, message):
+    path = tmp_path / "bench.json"
+    path.write_text(report if isinstance(report, str) else json.dumps(report))
+    assert main([str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: cannot summarize") and message in err, err
+
+
+def test_help_is_help_not_a_file_name(capsys):
+    assert main(["--help"]) == 0
+    assert "usage:" in capsys.readouterr().out
+    assert main([]) == 2 and main(["missing.json"]) == 2

@@ -6,22 +6,30 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from fitways.output import write_atomically  # noqa: E402
 
-def plot_comparison(path, config, data, reference, rows, histories):
+
+def save(figure, path):
+    """Rendered to a temporary file beside `path`, then renamed into place."""
+    write_atomically(path, lambda out: figure.savefig(out, format="png", dpi=100))
+    plt.close(figure)
+
+
+def plot_comparison(path, config, data, closed_form, rows, trajectories):
     """Four panels: batch loss per update, the path of (W, b), the fitted lines over the data, µs per update."""
     figure, ((losses, path_panel), (lines, speed)) = plt.subplots(2, 2, figsize=(15, 10), layout="constrained")
     figure.suptitle(
         f"fitways: y = W·x + b, {config.samples} samples, batch {config.batch_size}, lr {config.lr:g}, "
-        f"{config.steps} updates, {config.loss} loss"
+        f"{config.updates} updates, {config.loss} loss"
     )
-    for (name, device), history in histories.items():
+    for (name, device), trajectory in trajectories.items():
         label = f"{name} ({device})"
-        if len(history.steps) > 1 and history.steps[1] - history.steps[0] > 1:
-            label += f", every {history.steps[0]}th update"
-        if history.loss is not None:  # keras_fit_tuned sees only every steps_per_execution-th update
-            losses.plot(history.steps, history.loss, label=label, linewidth=1.2, alpha=0.8)
-        W = np.concatenate([[config.W0], history.W])
-        b = np.concatenate([[config.b0], history.b])
+        if not trajectory.every_update:
+            label += f", every {trajectory.updates[0]}th update"
+        if trajectory.loss is not None:  # keras_fit_tuned sees only every steps_per_execution-th update
+            losses.plot(trajectory.updates, trajectory.loss, label=label, linewidth=1.2, alpha=0.8)
+        W = np.concatenate([[config.W0], trajectory.W])
+        b = np.concatenate([[config.b0], trajectory.b])
         path_panel.plot(W, b, marker=".", markersize=3, linewidth=0.8, alpha=0.7, label=label)
     losses.set(
         yscale="log",
@@ -30,13 +38,13 @@ def plot_comparison(path, config, data, reference, rows, histories):
         title="Same batches, same trajectory: the curves lie on top of each other",
     )
     losses.legend(fontsize=8)
-    unseen = [f"{name} ({device})" for (name, device), history in histories.items() if history.loss is None]
+    unseen = [f"{name} ({device})" for (name, device), trajectory in trajectories.items() if trajectory.loss is None]
     if unseen:
         note = f"not shown, no batch loss seen: {', '.join(unseen)}"
         losses.text(0.02, 0.02, note, fontsize=8, transform=losses.transAxes)
 
     path_panel.plot(config.W0, config.b0, "ko", label=f"start ({config.W0:g}, {config.b0:g})")
-    path_panel.plot(*reference, "r*", markersize=14, label="closed-form fit")
+    path_panel.plot(*closed_form, "r*", markersize=14, label="closed-form fit")
     path_panel.set(xlabel="W", ylabel="b", title="The path of (W, b): each update overshoots W, then settles")
     path_panel.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))  # outside: the path fills the box
 
@@ -50,22 +58,18 @@ def plot_comparison(path, config, data, reference, rows, histories):
     for row in rows:
         if row["W"] is not None:
             for axes in (lines, zoom):
-                axes.plot(x, row["W"] * x + row["b"], linewidth=1, alpha=0.7, label=f"{row['impl']} ({row['device']})")
-    zoom.set(
-        xlim=(-0.01, 0.01),
-        ylim=(config.true_b - 0.03, config.true_b + 0.03),
-        title="zoom at x = 0: fits sit noise/2 above the true b",
-        xticks=[],
-    )
-    zoom.title.set_fontsize(8)
+                axes.plot(x, row["W"] * x + row["b"], linewidth=1, alpha=0.7, label=f"{row['trainer']} ({row['device']})")
+    zoom.set(xlim=(-0.01, 0.01), ylim=(config.true_b - 0.03, config.true_b + 0.03), xticks=[-0.01, 0, 0.01])
+    zoom.tick_params(labelsize=7)
+    zoom.set_title("zoom at x = 0: fits sit\nnoise/2 above the true b", fontsize=8)
     lines.set(
-        xlabel="x", ylabel="y", title=f"Fitted lines (closed form: W = {reference[0]:.4f}, b = {reference[1]:.4f})"
+        xlabel="x", ylabel="y", title=f"Fitted lines (closed form: W = {closed_form[0]:.4f}, b = {closed_form[1]:.4f})"
     )
     lines.legend(fontsize=7, loc="upper left")
 
-    ordered = sorted(rows, key=lambda row: row["seconds_per_step"])
-    labels = [f"{row['impl']} ({row['device']})" for row in ordered]
-    micros = [row["seconds_per_step"] * 1e6 for row in ordered]
+    ordered = sorted(rows, key=lambda row: row["seconds_per_update"])
+    labels = [f"{row['trainer']} ({row['device']})" for row in ordered]
+    micros = [row["seconds_per_update"] * 1e6 for row in ordered]
     bars = speed.barh(labels, micros, color=["C2" if row["converged"] else "C3" for row in ordered])
     speed.bar_label(bars, labels=[f"{m:,.0f} µs" if m >= 100 else f"{m:.3g} µs" for m in micros], fontsize=8, padding=2)
     speed.set(
@@ -75,14 +79,13 @@ def plot_comparison(path, config, data, reference, rows, histories):
     )
     speed.set_xlim(min(micros) / 2, max(micros) * 4)  # room for the labels
     speed.invert_yaxis()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
+    save(figure, path)
 
 
 def plot_sweep(path, machine, results):
     """µs per update against batch size, a line per (trainer, device).
 
-    results: {(name, device): [(batch_size, seconds_per_step, converged), ...]}; a run that did not
+    results: {(name, device): [(batch_size, seconds_per_update, converged), ...]}; a run that did not
     converge is drawn as a red cross, so a fast wrong answer cannot pass for a fast right one.
     """
     figure, axes = plt.subplots(figsize=(9, 6), layout="constrained")
@@ -100,5 +103,4 @@ def plot_sweep(path, machine, results):
     )
     axes.grid(True, which="both", alpha=0.3)
     axes.legend(fontsize=8)
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
+    save(figure, path)

@@ -1,0 +1,173 @@
+"""Each framework once: is it installed, import it (quietly), its devices, where an array lives.
+
+The lessons never name a device: the harness builds and runs them inside the framework's own
+device scope (tf.device, jax.default_device, torch.device) and reads placement back from W.
+"""
+
+import contextlib
+import importlib
+import importlib.util
+import os
+import sys
+
+from fitways.output import warn
+
+
+class Framework:
+    name = ""  # the registry's key
+    label = ""  # how people write it
+    package = ""  # what `pip install` takes
+    requirements = "requirements.txt"  # the file that installs it
+
+    def installed(self):
+        return importlib.util.find_spec(self.name) is not None
+
+    def missing_line(self):
+        return f"{self.label} is not installed (pip install -r {self.requirements})"
+
+    def load(self):
+        """Import the framework; the module."""
+        return importlib.import_module(self.name)
+
+    def gpus(self):
+        return []
+
+    def device_scope(self, device):
+        return contextlib.nullcontext()
+
+    def placement(self, parameter):
+        return "CPU"
+
+    def to_tensor(self, array):
+        return array
+
+    def version(self):
+        return self.load().__version__
+
+
+class Numpy(Framework):
+    name, label, package = "numpy", "numpy", "numpy"
+
+    def placement(self, parameter):
+        return "CPU (numpy)"
+
+
+@contextlib.contextmanager
+def quiet_stderr():
+    """Silence file descriptor 2 for a moment: TensorFlow's C++ logs lines before TF_CPP_MIN_LOG_LEVEL
+    takes effect. FITWAYS_TF_VERBOSE=1 shows them. Python exceptions still propagate normally."""
+    if os.environ.get("FITWAYS_TF_VERBOSE") == "1":
+        yield
+        return
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+class TensorFlow(Framework):
+    name, label, package = "tensorflow", "TensorFlow", "tensorflow"
+    _gpus = None
+
+    def load(self):
+        if "tensorflow" not in sys.modules:
+            import impls  # sets KERAS_BACKEND and TF_CPP_MIN_LOG_LEVEL before the import
+
+            if impls.USER_KERAS_BACKEND not in (None, "tensorflow"):
+                warn(f"note: KERAS_BACKEND={impls.USER_KERAS_BACKEND} ignored: the Keras lessons run on TensorFlow")
+            with quiet_stderr():
+                import keras  # noqa: F401  (imported here, quietly, before any lesson imports it)
+                import tensorflow as tf
+
+                TensorFlow._gpus = tf.config.list_physical_devices("GPU")  # probing CUDA logs when there is none
+        return sys.modules["tensorflow"]
+
+    def gpus(self):
+        self.load()
+        return [gpu.name for gpu in TensorFlow._gpus]
+
+    def device_scope(self, device):
+        """ "cpu" and "gpu" mean the first device of that kind; a full name such as "/CPU:1" passes through."""
+        return self.load().device({"cpu": "/CPU:0", "gpu": "/GPU:0"}.get(device, device))
+
+    def placement(self, parameter):
+        """ "/job:localhost/replica:0/task:0/device:CPU:0" -> "CPU:0"; a Keras variable wraps a tf.Variable."""
+        import keras
+
+        variable = parameter.value if isinstance(parameter, keras.Variable) else parameter
+        return variable.device.rsplit("device:", 1)[-1]
+
+    def to_tensor(self, array):
+        return self.load().constant(array, self.load().float32)
+
+    def version(self):
+        import keras
+
+        return f"{self.load().__version__} (Keras {keras.__version__})"
+
+
+class Jax(Framework):
+    name, label, package = "jax", "JAX", "jax"
+
+    def gpus(self):
+        try:
+            return [str(device) for device in self.load().devices("gpu")]
+        except RuntimeError:  # JAX raises when it has no backend of that kind
+            return []
+
+    def device_scope(self, device):
+        jax = self.load()
+        return jax.default_device(jax.devices(device)[0])
+
+    def placement(self, parameter):
+        (device,) = parameter.devices()
+        return f"{device.platform.upper()}:{device.id}"
+
+    def to_tensor(self, array):
+        return self.load().numpy.asarray(array, dtype="float32")
+
+
+class Torch(Framework):
+    name, label, package = "torch", "PyTorch", "torch"
+    requirements = "requirements-torch.txt"  # optional: it brings gigabytes of CUDA libraries
+
+    def gpus(self):
+        cuda = self.load().cuda
+        return [cuda.get_device_name(i) for i in range(cuda.device_count())] if cuda.is_available() else []
+
+    def device_scope(self, device):
+        return self.load().device({"gpu": "cuda"}.get(device, device))  # sets the default device for new tensors
+
+    def placement(self, parameter):
+        device = parameter.device
+        return "CPU" if device.type == "cpu" else f"GPU:{device.index or 0}"
+
+    def to_tensor(self, array):
+        torch = self.load()
+        return torch.as_tensor(array, dtype=torch.float32, device=torch.get_default_device())
+
+
+FRAMEWORKS = {framework.name: framework for framework in (Numpy(), TensorFlow(), Jax(), Torch())}
+
+
+def machine_description(framework_names=()):
+    """What a timing was measured on: the CPU, each framework's GPUs and versions, Python."""
+    import platform
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as info:
+            cpu = next(line.split(":", 1)[1].strip() for line in info if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    described = {"cpu": f"{cpu}, {os.cpu_count()} cores", "python": platform.python_version()}
+    for name in dict.fromkeys(["numpy", *framework_names]):
+        framework = FRAMEWORKS[name]
+        described[name] = framework.version()
+        if name != "numpy":
+            described[f"{name}_gpus"] = framework.gpus()
+    return described

@@ -1,0 +1,69 @@
+"""One lesson on one device, driven the way the harness needs it.
+
+The lesson knows nothing of devices or records: the runner builds and calls it inside its
+framework's device scope, times plain train() calls, records a trajectory through train(log=...)
+and reads placement back from where W actually lives.
+"""
+
+from fitways.checks import diverging
+from fitways.registry import framework_of, trainer_class
+from fitways.trajectory import Trajectory
+
+
+class _Diverged(Exception):
+    """Raised from the log to stop a Python-driven loop at the first diverging update."""
+
+
+class Runner:
+    def __init__(self, name, config, data, device="cpu"):
+        self.name, self.config, self.device = name, config, device
+        self.framework = framework_of(name)
+        cls = trainer_class(name)
+        with self.framework.device_scope(device):  # parameters and data are created on the device
+            self.trainer = cls(config, data)
+
+    def reset(self):
+        with self.framework.device_scope(self.device):
+            self.trainer.reset(self.config.W0, self.config.b0)
+
+    def train(self):
+        """config.updates updates as the lesson runs them, unrecorded; (W, b) once on the host."""
+        with self.framework.device_scope(self.device):
+            return self.trainer.train()
+
+    def record(self):
+        """The same run through train(log=...): the trajectory, cut at the first diverging update."""
+        rows = []
+
+        def log(update, loss, W, b):
+            row = (update + 1, None if loss is None else float(loss), float(W), float(b))
+            rows.append(row)
+            if diverging(self.config, *row[1:]):
+                raise _Diverged
+
+        with self.framework.device_scope(self.device):
+            try:
+                self.trainer.train(log=log)
+            except _Diverged:
+                pass
+        return Trajectory.from_rows(self.config, rows)
+
+    def gradient(self, W, b, x, y):
+        """(dL/dW, dL/db) at (W, b) on the batch (x, y), computed the way the lesson computes it."""
+        with self.framework.device_scope(self.device):
+            self.trainer.reset(W, b)
+            _, dW, db = self.trainer.loss_and_gradient(self.framework.to_tensor(x), self.framework.to_tensor(y))
+            return float(dW), float(db)
+
+    def placed_on(self):
+        """Where the parameters actually live, e.g. "CPU:0" — the label every result carries."""
+        return self.framework.placement(self.trainer.W)
+
+    def tracing_counts(self):
+        """How often each of the lesson's tf.functions has been traced, by method name."""
+        counts = {}
+        for attribute in dir(type(self.trainer)):
+            function = getattr(self.trainer, attribute)
+            if hasattr(function, "experimental_get_tracing_count"):
+                counts[attribute] = function.experimental_get_tracing_count()
+        return counts

@@ -1,0 +1,87 @@
+"""Timing a lesson honestly: the first call (tracing, compilation) apart from the steady state, the
+way its users run it — without the suite's per-update recording, whose cost is reported apart.
+
+Every timed call returns (W, b) as Python floats, so the device has finished before the clock stops.
+"""
+
+import dataclasses
+import statistics
+import time
+
+from impls.problem import MAX_UPDATES, Config, make_data
+
+RECORDED_RUNS = 3  # recorded (untimed for the main figure) runs, to price the recording itself
+PROBE_UPDATES = 100  # updates in the probe run that sizes a benchmark round
+
+
+@dataclasses.dataclass(frozen=True)
+class Measurement:
+    final: tuple  # (W, b) after the first timed run (repeats reproduce it bit for bit: tested)
+    trajectory: object  # Trajectory of a recorded run from the same start
+    updates: int  # updates per run
+    first_seconds: float  # the first train(): tracing + compilation + one run
+    run_seconds: list  # each steady-state train(), in order
+    record_seconds: list  # each recorded run, in order
+
+    @property
+    def median_run_seconds(self):
+        return statistics.median(self.run_seconds)
+
+    @property
+    def first_call_extra_seconds(self):
+        """What the first call cost beyond a steady-state one: tracing and compiling where there is
+        any, and for every trainer the first-time costs (allocations, caches, lazy imports)."""
+        return max(self.first_seconds - self.median_run_seconds, 0.0)
+
+    @property
+    def seconds_per_update(self):
+        return self.median_run_seconds / self.updates
+
+    @property
+    def recording_seconds_per_update(self):
+        """What the suite's per-update record adds (host reads, the log call); None for a run that
+        diverged, whose recording stopped early."""
+        if self.trajectory.diverged_at is not None:
+            return None
+        return (statistics.median(self.record_seconds) - self.median_run_seconds) / self.updates
+
+
+def timed(fn):
+    start = time.perf_counter()
+    result = fn()
+    return result, time.perf_counter() - start
+
+
+def measure(runner, repeat):
+    """The first call, `repeat` steady-state runs, then RECORDED_RUNS recorded runs, each from the start."""
+    runner.reset()
+    final, first_seconds = timed(runner.train)
+    run_seconds = []
+    for _ in range(repeat):
+        runner.reset()
+        run_seconds.append(timed(runner.train)[1])
+    recorded = []
+    for _ in range(RECORDED_RUNS):
+        runner.reset()
+        recorded.append(timed(runner.record))
+    return Measurement(
+        final=final,
+        trajectory=recorded[0][0],
+        updates=runner.config.updates,
+        first_seconds=first_seconds,
+        run_seconds=run_seconds,
+        record_seconds=[seconds for _, seconds in recorded],
+    )
+
+
+def updates_for(seconds, name, device, batch_size, samples):
+    """How many updates fill about `seconds` for this trainer, from a timed probe run (after its first
+    call): the benchmarks need no per-trainer table, so registering a lesson is all it takes."""
+    from fitways.runner import Runner
+
+    config = Config(samples=samples, batch_size=batch_size, updates=PROBE_UPDATES)
+    probe = Runner(name, config, make_data(config), device)
+    probe.train()  # tracing and compilation
+    probe.reset()
+    probe_seconds = timed(probe.train)[1]
+    return int(min(max(PROBE_UPDATES, seconds / probe_seconds * PROBE_UPDATES), MAX_UPDATES))
