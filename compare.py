@@ -8,7 +8,18 @@ import sys
 import time
 
 from fitways.checks import closed_form_fit
-from fitways.cli import HelpFormatter, Parser, UsageError, choose_trainers, number, plan_runs, trainers_epilog
+from fitways.frameworks import load as load_frameworks
+from fitways.cli import (
+    HelpFormatter,
+    Parser,
+    UsageError,
+    check_replicas,
+    choose_trainers,
+    number,
+    plan_runs,
+    replica_count,
+    trainers_epilog,
+)
 from fitways.output import OutputError, path_problem, prepare_terminal, warn
 from fitways.registry import BASELINE, TRAINERS
 from impls.problem import LOSSES, Config, make_data, textbook_log
@@ -43,6 +54,8 @@ def build_parser():
     add("--loss", choices=LOSSES, default=DEFAULTS.loss, help="'huber' is the variant numpy_manual needs derived anew")
     add("--repeat", type=number(int), default=None,
         help=f"timed steady-state runs per trainer, after the first (compiling) one (default: {DEFAULT_REPEAT})")  # fmt: skip
+    add("--replicas", type=number(int), default=None, metavar="N",
+        help="devices the data-parallel trainers mirror over (default: every GPU; on the CPU, 2 logical CPUs)")  # fmt: skip
     add("--baseline", choices=list(TRAINERS), metavar="NAME", default=None,
         help=f"the trainer speed-ups are quoted against (default: {BASELINE})")  # fmt: skip
     add("--log-every", type=number(int), metavar="N",
@@ -76,7 +89,7 @@ def parse(argv):
 
 def check_combinations(args, config):
     if args.check_gradients:
-        for option in ("plot", "log_every", "repeat", "baseline"):
+        for option in ("plot", "log_every", "repeat", "baseline", "replicas"):
             if getattr(args, option) is not None:
                 flag = "--" + option.replace("_", "-")
                 raise UsageError(f"{flag} has no effect with --check-gradients, which trains nothing")
@@ -103,8 +116,9 @@ def progress(message, end="\n"):
         print(message, end=end, file=sys.stderr, flush=True)
 
 
-def run_all(config, data, closed_form, runs, repeat, log_every=None):
+def run_all(config, data, closed_form, runs, repeat, log_every=None, replicas=None):
     """Measure each (trainer, device); returns (rows, trajectories by (trainer, device))."""
+    from fitways import multiworker
     from fitways.report import result_row
     from fitways.runner import Runner
     from fitways.timing import measure
@@ -113,13 +127,16 @@ def run_all(config, data, closed_form, runs, repeat, log_every=None):
     for index, (name, device) in enumerate(runs, 1):
         progress(f"[{index}/{len(runs)}] {name} on {device} ...", end="")
         started = time.perf_counter()
-        runner = Runner(name, config, data, device)
-        measurement = measure(runner, repeat)
+        if TRAINERS[name].scale == "workers":  # trains in worker processes, and is timed there
+            measurement, placed_on = multiworker.measure(config, repeat), multiworker.PLACED_ON
+        else:
+            runner = Runner(name, config, data, device, replica_count(name, device, replicas))
+            measurement, placed_on = measure(runner, repeat), runner.placed_on()
         progress(f" {time.perf_counter() - started:.1f} s")
         trajectories[name, device] = measurement.trajectory
-        rows.append(result_row(config, data, closed_form, runner, measurement))
+        rows.append(result_row(config, data, closed_form, (name, device), placed_on, measurement))
         if log_every:
-            print_log(f"{name} on {runner.placed_on()}", config, measurement.trajectory, log_every)
+            print_log(f"{name} on {placed_on}", config, measurement.trajectory, log_every)
     return rows, trajectories
 
 
@@ -136,6 +153,13 @@ def print_log(title, config, trajectory, every):
         print(f"  {trajectory.divergence}")
 
 
+def finite(value, spec=".7f"):
+    """A number as the tables show it; never "nan" or "inf" (the check fails such a value anyway)."""
+    import math
+
+    return format(value, spec) if math.isfinite(value) else "not finite"
+
+
 def check_gradients(config, data, runs, json_path):
     from fitways.gradcheck import MAX_RELATIVE_ERROR, STEP, check, passes, random_points
     from fitways.report import write_json
@@ -147,19 +171,22 @@ def check_gradients(config, data, runs, json_path):
         f"differences (h = {STEP:g}) at {len(points)} random points on batches of {config.batch_size}"
     )
     print(
-        f"{'trainer':<17} {'device':<7} {'W':>7} {'b':>7}  {'trainer dL/dW':>14} {'numeric':>14}  "
+        f"{'trainer':<17} {'device':<11} {'W':>7} {'b':>7}  {'trainer dL/dW':>14} {'numeric':>14}  "
         f"{'trainer dL/db':>14} {'numeric':>14}  {'rel. error':>10}"
     )
     results, failures = [], 0
     for name, device in runs:
+        if TRAINERS[name].scale == "workers":
+            print(f"{name:<17} skipped: it trains in worker processes; its gradient code is tf_mirrored's")
+            continue
         runner = Runner(name, config, data, device)
         for row in check(runner, points):
             ok = passes(row["error"])
             failures += not ok
-            (dW, db), (nW, nb) = row["gradient"], row["finite_difference"]
+            (dW, db), (nW, nb) = (map(finite, pair) for pair in (row["gradient"], row["finite_difference"]))
             print(
-                f"{name:<17} {runner.placed_on():<7} {row['W']:7.3f} {row['b']:7.3f}  {dW:14.7f} {nW:14.7f}  "
-                f"{db:14.7f} {nb:14.7f}  {row['error']:10.1e}{'' if ok else '  FAIL'}"
+                f"{name:<17} {runner.placed_on():<11} {row['W']:7.3f} {row['b']:7.3f}  {dW:>14} {nW:>14}  "
+                f"{db:>14} {nb:>14}  {finite(row['error'], '.1e'):>10}{'' if ok else '  FAIL'}"
             )
             results.append({"trainer": name, "device": device, "placed_on": runner.placed_on(), **row, "passed": ok})
     total = len(results)
@@ -184,7 +211,9 @@ def main(argv=None):
     parser, args, config = parse(argv)
     try:
         names, notes = choose_trainers(args.trainers)
+        load_frameworks(TRAINERS[name].framework for name in names)
         runs, device_notes = plan_runs(names, args.device)
+        check_replicas(config, runs, args.replicas)
     except UsageError as error:
         parser.error(str(error))
     for note in notes if args.check_gradients else []:
@@ -206,7 +235,8 @@ def train_and_report(args, config, data, runs, notes):
 
     closed_form = closed_form_fit(data)
     baseline = args.baseline or BASELINE
-    rows, trajectories = run_all(config, data, closed_form, runs, args.repeat or DEFAULT_REPEAT, args.log_every)
+    repeat = args.repeat or DEFAULT_REPEAT
+    rows, trajectories = run_all(config, data, closed_form, runs, repeat, args.log_every, args.replicas)
     add_speedups(rows, baseline)
     print_table(config, closed_form, rows, notes, baseline)
     sys.stdout.flush()

@@ -1,19 +1,15 @@
 """pytest set-up shared by tests/ and benchmarks/."""
 
-import importlib.util
-
 import pytest
 
-if importlib.util.find_spec("tensorflow") is not None:
-    from fitways.frameworks import FRAMEWORKS
+from fitways.frameworks import FRAMEWORKS, load
 
-    tf = FRAMEWORKS["tensorflow"].load()
-    # Two logical CPUs stand in for "another device" in the device-plumbing tests. This must happen
-    # before TensorFlow initialises its devices, so it runs as this file is imported, before any test.
-    tf.config.set_logical_device_configuration(
-        tf.config.list_physical_devices("CPU")[0],
-        [tf.config.LogicalDeviceConfiguration(), tf.config.LogicalDeviceConfiguration()],
-    )
+load(name for name, framework in FRAMEWORKS.items() if framework.installed())  # in an order safe in one process
+if FRAMEWORKS["tensorflow"].installed():
+    # Four logical CPUs stand in for other devices: for the device-plumbing tests and for 1, 2 and 4
+    # replicas of the data-parallel lessons. This must happen before TensorFlow initialises its
+    # devices, so it runs as this file is imported, before any test.
+    FRAMEWORKS["tensorflow"].logical_cpus(4)
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -27,12 +27,17 @@ ROUNDS = 7
 ROUND_SECONDS = 0.25  # each timed round holds as many updates as fill about this long
 
 
+REPLICAS = [1, 2]  # for the data-parallel trainers: what mirroring itself costs, then one more replica
+
+
 def cases():
+    """Every trainer that trains in this process (tf_multiworker's workers are timed by compare.py,
+    inside the workers) on each device and batch size; the data-parallel ones at each REPLICAS."""
     for device in ["cpu", "gpu"]:
         for batch_size in BATCH_SIZES:
-            for name in TRAINERS:
+            for name, entry in TRAINERS.items():
                 framework = framework_of(name)
-                if device == "gpu" and framework.name == "numpy":
+                if entry.scale == "workers" or (device == "gpu" and framework.name == "numpy"):
                     continue
                 if not framework.installed():
                     marks = [pytest.mark.skip(reason=framework.missing_line())]
@@ -40,17 +45,21 @@ def cases():
                     marks = [pytest.mark.skipif(not framework.gpus(), reason=f"{framework.label} sees no GPU")]
                 else:
                     marks = []
-                yield pytest.param(name, device, batch_size, marks=marks, id=f"{device}-{batch_size}-{name}")
+                for replicas in REPLICAS if entry.scale == "replicas" else [1]:
+                    suffix = f"-{replicas}" if entry.scale == "replicas" else ""
+                    yield pytest.param(
+                        name, device, batch_size, replicas, marks=marks, id=f"{device}-{batch_size}-{name}{suffix}"
+                    )
 
 
-@pytest.mark.parametrize("name, device, batch_size", list(cases()))
-def test_train(benchmark, name, device, batch_size):
+@pytest.mark.parametrize("name, device, batch_size, replicas", list(cases()))
+def test_train(benchmark, name, device, batch_size, replicas):
     smoke = benchmark.disabled  # plain pytest: one untimed run of PROBE_UPDATES
-    updates = PROBE_UPDATES if smoke else updates_for(ROUND_SECONDS, name, device, batch_size, SAMPLES)
+    updates = PROBE_UPDATES if smoke else updates_for(ROUND_SECONDS, name, device, batch_size, SAMPLES, replicas)
     config = Config(samples=SAMPLES, batch_size=batch_size, updates=updates)
     data = make_data(config)
     closed_form = closed_form_fit(data)
-    runner = Runner(name, config, data, device)
+    runner = Runner(name, config, data, device, replicas)
     first_result, first_seconds = timed(runner.train)  # tracing + compilation + one run
     assert converged(closed_form, *first_result), first_result
 
@@ -64,6 +73,7 @@ def test_train(benchmark, name, device, batch_size):
     benchmark.extra_info.update(
         trainer=name,
         device=device,
+        replicas=replicas,
         placed_on=runner.placed_on(),
         batch_size=batch_size,
         updates_per_round=updates,

@@ -34,13 +34,21 @@ def medians(report):
     for index, bench in enumerate(report["benchmarks"]):
         try:
             info, median = bench["extra_info"], bench["stats"]["median"]
-            key = (info["trainer"], info["device"], info["batch_size"])
+            key = (label(info), info["device"], info["batch_size"])
         except (KeyError, TypeError):
             raise NotAReport(f"benchmark {index} lacks extra_info trainer/device/batch_size or stats median") from None
         if isinstance(median, bool) or not isinstance(median, (int, float)) or not (0 < median < math.inf):
             raise NotAReport(f"benchmark {index} ({key[0]}) has median {median!r}, not a finite time > 0")
         cells[key] = median
     return cells
+
+
+def label(info):
+    """The row's name: the trainer, and for a data-parallel one its replica count."""
+    entry = TRAINERS.get(info["trainer"])
+    if entry is None or entry.scale != "replicas":
+        return info["trainer"]
+    return f"{info['trainer']} ×{info['replicas']}"
 
 
 def micros(seconds):
@@ -51,8 +59,8 @@ def micros(seconds):
 def summarize(report):
     cells = medians(report)
     columns = sorted({(device, size) for _, device, size in cells})
-    trainers = [name for name in TRAINERS if any((name, *column) in cells for column in columns)]
-    trainers += sorted({name for name, _, _ in cells} - set(trainers))  # ones this checkout does not know
+    order = {name: index for index, name in enumerate(TRAINERS)}  # registry order; unknown names last
+    trainers = sorted({name for name, _, _ in cells}, key=lambda row: (order.get(row.split(" ×")[0], len(order)), row))
     header = "| trainer | " + " | ".join(f"{device} · batch {size}" for device, size in columns) + " |"
     lines = [header, "|---" * (len(columns) + 1) + "|"]
     for name in trainers:

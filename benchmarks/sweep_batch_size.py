@@ -13,8 +13,9 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from fitways.cli import Parser, UsageError, choose_trainers, number, plan_runs  # noqa: E402
+from fitways.frameworks import load as load_frameworks  # noqa: E402
 from fitways.output import OutputError, path_problem, prepare_terminal, warn  # noqa: E402
-from fitways.registry import TRAINERS  # noqa: E402
+from fitways.registry import TRAINERS, framework_of  # noqa: E402
 
 DEFAULT_BATCH_SIZES = "16,64,256,1024,4096,16384"  # below ~16, lr 0.1 can diverge on one unlucky batch
 SAMPLES = 2**20
@@ -53,6 +54,7 @@ def main(argv=None):
         if importlib.util.find_spec("matplotlib") is None:
             raise UsageError("the sweep draws with matplotlib, which is not installed (pip install -r requirements.txt)")
         names, notes = choose_trainers(args.trainers)
+        load_frameworks(framework_of(name).name for name in names)
         runs, device_notes = plan_runs(names, args.device)
     except UsageError as error:
         parser.error(str(error))
@@ -69,7 +71,6 @@ def sweep(args, sizes, runs):
     from fitways.checks import closed_form_fit, converged
     from fitways.frameworks import machine_description
     from fitways.plots import plot_sweep
-    from fitways.registry import framework_of
     from fitways.runner import Runner
     from fitways.timing import measure, updates_for
     from impls.problem import Config, make_data

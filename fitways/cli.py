@@ -81,6 +81,8 @@ def plan_runs(names, requested):
             framework = framework_of(name)
             if device == "gpu" and framework.name == "numpy":
                 skipped.setdefault("numpy runs on the CPU only", []).append(name)
+            elif device == "gpu" and TRAINERS[name].scale == "workers":
+                skipped.setdefault("its worker processes train on their CPUs", []).append(name)
             elif device == "gpu" and not framework.gpus():
                 skipped.setdefault(f"{framework.label} sees no GPU", []).append(name)
             else:
@@ -89,3 +91,35 @@ def plan_runs(names, requested):
             raise UsageError(f"--device gpu: {'; '.join(skipped)} (see README, 'GPU'); use --device cpu or all")
         notes += [f"{device}: skipped {', '.join(skipped_names)} — {why}" for why, skipped_names in skipped.items()]
     return runs, notes
+
+
+DEFAULT_CPU_REPLICAS = 2  # logical CPUs a data-parallel run splits the CPU into when --replicas is not given
+
+
+def replica_count(name, device, asked):
+    """How many replicas a run of `name` has: --replicas (asked), or every GPU on a GPU run and
+    DEFAULT_CPU_REPLICAS on the CPU; a worker run has one per worker, any other run one."""
+    from fitways.multiworker import WORKERS
+
+    scale = TRAINERS[name].scale
+    if scale == "workers":
+        return WORKERS
+    if scale == "device":
+        return 1
+    return asked or (len(framework_of(name).gpus()) if device == "gpu" else DEFAULT_CPU_REPLICAS)
+
+
+def check_replicas(config, runs, asked):
+    """UsageError for a replica count that cannot work. On the CPU this splits TensorFlow's CPU into
+    that many logical devices, which must happen before TensorFlow starts its runtime."""
+    if asked is not None and not 1 <= asked <= 64:
+        raise UsageError(f"--replicas must be between 1 and 64, got {asked}")
+    for name, device in runs:
+        count, scale = replica_count(name, device, asked), TRAINERS[name].scale
+        if scale != "device" and config.batch_size % count:
+            what = "workers" if scale == "workers" else "replicas"
+            raise UsageError(f"--batch-size {config.batch_size} does not split evenly across {count} {what} ({name})")
+        if scale == "replicas":
+            available = len(framework_of(name).gpus()) if device == "gpu" else framework_of(name).logical_cpus(count)
+            if count > available:
+                raise UsageError(f"--replicas {count}: {name} on {device} can have at most {available} here")

@@ -7,6 +7,7 @@ device scope (tf.device, jax.default_device, torch.device) and reads placement b
 import contextlib
 import importlib
 import importlib.util
+import logging
 import os
 import sys
 
@@ -95,11 +96,29 @@ class TensorFlow(Framework):
         return self.load().device({"cpu": "/CPU:0", "gpu": "/GPU:0"}.get(device, device))
 
     def placement(self, parameter):
-        """ "/job:localhost/replica:0/task:0/device:CPU:0" -> "CPU:0"; a Keras variable wraps a tf.Variable."""
+        """ "/job:localhost/replica:0/task:0/device:CPU:0" -> "CPU:0"; a Keras variable wraps a tf.Variable,
+        and a mirrored one holds a copy per replica: "CPU:0+CPU:1"."""
         import keras
 
         variable = parameter.value if isinstance(parameter, keras.Variable) else parameter
-        return variable.device.rsplit("device:", 1)[-1]
+        copies = getattr(variable, "values", (variable,))  # a MirroredVariable's per-replica copies
+        return "+".join(copy.device.rsplit("device:", 1)[-1] for copy in copies)
+
+    def replica_devices(self, device, replicas):
+        """The devices a data-parallel run of `replicas` uses: /CPU:0 … or /GPU:0 …"""
+        return [f"/{device.upper()}:{index}" for index in range(replicas)]
+
+    def logical_cpus(self, count):
+        """Split the CPU into `count` logical devices, so replicas have somewhere to go on a machine
+        without GPUs. Possible only before TensorFlow starts its runtime; afterwards the split it has
+        stands. Returns how many logical CPUs there are."""
+        tf = self.load()
+        try:
+            cpu = tf.config.list_physical_devices("CPU")[0]
+            tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * count)
+        except RuntimeError:  # "Virtual devices cannot be modified after being initialized"
+            pass
+        return len(tf.config.list_logical_devices("CPU"))
 
     def to_tensor(self, array):
         return self.load().constant(array, self.load().float32)
@@ -135,6 +154,16 @@ class Torch(Framework):
     name, label, package = "torch", "PyTorch", "torch"
     requirements = "requirements-torch.txt"  # optional: it brings gigabytes of CUDA libraries
 
+    def load(self):
+        if "torch" not in sys.modules and "tensorflow" in sys.modules:
+            raise RuntimeError("load PyTorch before TensorFlow in one process (see fitways.frameworks.load)")
+        torch = importlib.import_module("torch")
+        logging.getLogger("torch.utils.cpp_extension").setLevel(logging.ERROR)  # "No CUDA runtime is found"
+        # torch.compile recompiles for every new constant (lr, loss, batch shape) and falls back to
+        # eager, with a warning, after 8; the suite builds far more trainers than a user would.
+        torch._dynamo.config.recompile_limit = 64
+        return torch
+
     def gpus(self):
         cuda = self.load().cuda
         return [cuda.get_device_name(i) for i in range(cuda.device_count())] if cuda.is_available() else []
@@ -152,6 +181,15 @@ class Torch(Framework):
 
 
 FRAMEWORKS = {framework.name: framework for framework in (Numpy(), TensorFlow(), Jax(), Torch())}
+# TensorFlow and Triton (torch.compile's compiler, imported with torch._dynamo) each bundle LLVM:
+# loading Triton after TensorFlow crashes the process, loading it first does not.
+LOAD_ORDER = ["torch", "jax", "tensorflow", "numpy"]
+
+
+def load(names):
+    """Import the frameworks named, in an order that is safe in one process."""
+    for name in sorted(set(names), key=LOAD_ORDER.index):
+        FRAMEWORKS[name].load()
 
 
 def machine_description(framework_names=()):

@@ -6,14 +6,15 @@ from fitways.checks import TOLERANCE, converged, distance, finite_or_none, loss_
 from fitways.output import write_atomically
 
 
-def result_row(config, data, closed_form, runner, measurement):
+def result_row(config, data, closed_form, run, placed_on, measurement):
+    """One row of the table and the JSON; run is (trainer, device)."""
     trajectory = measurement.trajectory
     W, b = measurement.final
     diverged = trajectory.diverged_at is not None or not (abs(W) < float("inf") and abs(b) < float("inf"))
     return {
-        "trainer": runner.name,
-        "device": runner.device,
-        "placed_on": runner.placed_on(),
+        "trainer": run[0],
+        "device": run[1],
+        "placed_on": placed_on,
         "W": None if diverged else W,
         "b": None if diverged else b,
         "loss": None if diverged else finite_or_none(loss_value(config, W, b, data.x, data.y)),

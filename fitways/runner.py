@@ -5,8 +5,10 @@ framework's device scope, times plain train() calls, records a trajectory throug
 and reads placement back from where W actually lives.
 """
 
+import contextlib
+
 from fitways.checks import diverging
-from fitways.registry import framework_of, trainer_class
+from fitways.registry import TRAINERS, framework_of, trainer_class
 from fitways.trajectory import Trajectory
 
 
@@ -15,20 +17,27 @@ class _Diverged(Exception):
 
 
 class Runner:
-    def __init__(self, name, config, data, device="cpu"):
+    def __init__(self, name, config, data, device="cpu", replicas=2):
+        """replicas: how many devices of the kind a data-parallel lesson mirrors over (others: one)."""
         self.name, self.config, self.device = name, config, device
         self.framework = framework_of(name)
         cls = trainer_class(name)
-        with self.framework.device_scope(device):  # parameters and data are created on the device
-            self.trainer = cls(config, data)
+        self.replicas = replicas if TRAINERS[name].scale == "replicas" else 1
+        if TRAINERS[name].scale == "replicas":  # the strategy places everything on its devices
+            self.trainer = cls(config, data, devices=self.framework.replica_devices(device, replicas))
+            self.scope = contextlib.nullcontext
+        else:
+            self.scope = lambda: self.framework.device_scope(device)
+            with self.scope():  # parameters and data are created on the device
+                self.trainer = cls(config, data)
 
     def reset(self):
-        with self.framework.device_scope(self.device):
+        with self.scope():
             self.trainer.reset(self.config.W0, self.config.b0)
 
     def train(self):
         """config.updates updates as the lesson runs them, unrecorded; (W, b) once on the host."""
-        with self.framework.device_scope(self.device):
+        with self.scope():
             return self.trainer.train()
 
     def record(self):
@@ -41,7 +50,7 @@ class Runner:
             if diverging(self.config, *row[1:]):
                 raise _Diverged
 
-        with self.framework.device_scope(self.device):
+        with self.scope():
             try:
                 self.trainer.train(log=log)
             except _Diverged:
@@ -50,7 +59,7 @@ class Runner:
 
     def gradient(self, W, b, x, y):
         """(dL/dW, dL/db) at (W, b) on the batch (x, y), computed the way the lesson computes it."""
-        with self.framework.device_scope(self.device):
+        with self.scope():
             self.trainer.reset(W, b)
             _, dW, db = self.trainer.loss_and_gradient(self.framework.to_tensor(x), self.framework.to_tensor(y))
             return float(dW), float(db)

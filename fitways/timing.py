@@ -74,13 +74,13 @@ def measure(runner, repeat):
     )
 
 
-def updates_for(seconds, name, device, batch_size, samples):
+def updates_for(seconds, name, device, batch_size, samples, replicas=2):
     """How many updates fill about `seconds` for this trainer, from a timed probe run (after its first
     call): the benchmarks need no per-trainer table, so registering a lesson is all it takes."""
     from fitways.runner import Runner
 
     config = Config(samples=samples, batch_size=batch_size, updates=PROBE_UPDATES)
-    probe = Runner(name, config, make_data(config), device)
+    probe = Runner(name, config, make_data(config), device, replicas)
     probe.train()  # tracing and compilation
     probe.reset()
     probe_seconds = timed(probe.train)[1]

@@ -51,7 +51,7 @@ class Trainer:
         self.W, self.b = np.float32(config.W0), np.float32(config.b0)  # the model: ŷ = W·x + b
         size = config.batch_size
         # the batches in order, cut once (numpy slices are views: nothing is copied)
-        self.batches = [(data.x[s : s + size], data.y[s : s + size]) for s in range(0, config.used_samples, size)]
+        self.batches = [(data.x[s : s + size], data.y[s : s + size]) for s in range(0, config.batches_used * size, size)]
 
     def reset(self, W, b):
         self.W, self.b = np.float32(W), np.float32(b)

@@ -72,6 +72,11 @@ class Config:
         return self.samples // self.batch_size
 
     @property
+    def batches_used(self):
+        """The batches one run visits: every whole batch of the data, or fewer for a run under one pass."""
+        return min(self.updates, self.batches_per_epoch)
+
+    @property
     def used_samples(self):
         """The samples that fill whole batches: what every pass over the data sees."""
         return self.batches_per_epoch * self.batch_size

@@ -23,7 +23,7 @@ class Trainer:
         self.loss_fn = tensorflow_loss(config)
         size, x, y = config.batch_size, tf.constant(data.x), tf.constant(data.y)
         # the batches in order, cut once: slicing inside the loop would cost two more ops per update
-        self.batches = [(x[s : s + size], y[s : s + size]) for s in range(0, config.used_samples, size)]
+        self.batches = [(x[s : s + size], y[s : s + size]) for s in range(0, config.batches_used * size, size)]
 
     def reset(self, W, b):
         self.W.assign(W)

@@ -12,7 +12,7 @@ from fitways.checks import closed_form_fit, converged
 from fitways.gradcheck import MAX_RELATIVE_ERROR, check, passes, random_points
 from fitways.runner import Runner
 from impls.problem import Config, make_data
-from tests.helpers import INSTALLED, record
+from tests.helpers import INSTALLED, record, strict_json
 
 HUBER = Config(loss="huber")
 AUTODIFF_TRAINERS = [name for name in INSTALLED if name != "numpy_manual"]
@@ -65,3 +65,11 @@ def test_huber_runs_from_the_command_line(capsys):
     assert compare.main(["--loss", "huber", "--repeat", "1", "--impl", "numpy_manual", "--impl", "tf_xla"]) == 0
     out = capsys.readouterr().out
     assert "loss huber" in out and out.splitlines()[0].split()[4] == "huber"  # the loss column says which loss
+
+
+def test_check_gradients_honours_json(tmp_path):
+    path = tmp_path / "gradients.json"
+    assert compare.main(["--check-gradients", "--impl", "numpy_manual", "--impl", "tf_xla", "--json", str(path)]) == 0
+    report = strict_json(path.read_text())
+    assert [r["trainer"] for r in report["results"]] == ["numpy_manual"] * 3 + ["tf_xla"] * 3
+    assert all(r["passed"] and r["error"] < MAX_RELATIVE_ERROR for r in report["results"])

@@ -9,7 +9,7 @@ import pytest
 import compare
 from fitways.registry import TRAINERS
 from impls.problem import Config
-from tests.helpers import INSTALLED, record, runner, strict_json
+from tests.helpers import EVERY_INSTALLED, INSTALLED, record, runner, strict_json
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -28,18 +28,18 @@ def run_compare(*argv, env=None, **kwargs):
 
 @pytest.fixture(scope="module")
 def default_run(tmp_path_factory):
-    """`python compare.py --repeat 2 --json ...` in a fresh process: the main job, end to end."""
+    """`python compare.py --repeat 1 --json ...` in a fresh process: the main job, end to end."""
     path = tmp_path_factory.mktemp("run") / "results.json"
-    done = run_compare("--repeat", "2", "--json", str(path))
+    done = run_compare("--repeat", "1", "--json", str(path))
     return done, strict_json(path.read_text()) if path.exists() else None
 
 
 def test_main_job_converges_and_prints_the_table(default_run):
     done, _ = default_run
     assert done.returncode == 0, done.stderr
-    for name in INSTALLED:
+    for name in EVERY_INSTALLED:
         assert any(line.startswith(name + " ") and " yes " in line for line in done.stdout.splitlines()), name
-    assert f"verdict:          all {len(INSTALLED)} runs converged: W ≈ 2, b ≈ -1" in done.stdout
+    assert f"verdict:          all {len(EVERY_INSTALLED)} runs converged: W ≈ 2, b ≈ -1" in done.stdout
     assert "sees no GPU" in done.stdout or "GPU" in done.stdout
 
 
@@ -47,15 +47,15 @@ def test_no_tensorflow_noise_and_progress_on_stderr(default_run):
     done, _ = default_run
     assert "Traceback" not in done.stderr and "I0000" not in done.stderr and "E0000" not in done.stderr
     assert "Warning" not in done.stderr
-    last = INSTALLED[-1]
-    assert f"[{len(INSTALLED)}/{len(INSTALLED)}] {last} on cpu" in done.stderr
+    last = EVERY_INSTALLED[-1]
+    assert f"[{len(EVERY_INSTALLED)}/{len(EVERY_INSTALLED)}] {last} on cpu" in done.stderr
 
 
 def test_json_holds_config_closed_form_and_every_result(default_run):
     _, report = default_run
     assert report["config"] == Config().asdict()
     assert report["closed_form_fit"]["W"] == pytest.approx(2.0, abs=1e-3)
-    assert [r["trainer"] for r in report["results"]] == INSTALLED
+    assert [r["trainer"] for r in report["results"]] == EVERY_INSTALLED
     for result in report["results"]:
         assert result["converged"] is True and result["updates"] == 150 and result["seconds_per_update"] > 0
         assert result["distance_to_closed_form"] < 0.01 and result["placed_on"]
@@ -65,7 +65,8 @@ def test_another_process_gets_the_same_bits(default_run):
     """Determinism across processes: the subprocess's final W, b equal this process's exactly."""
     _, report = default_run
     for result in report["results"]:
-        assert (result["W"], result["b"]) == runner(result["trainer"], Config()).train(), result["trainer"]
+        if result["trainer"] in INSTALLED:  # tf_multiworker's workers are compared in test_distributed.py
+            assert (result["W"], result["b"]) == runner(result["trainer"], Config()).train(), result["trainer"]
 
 
 def test_too_few_updates_exits_1(capsys):
@@ -203,8 +204,8 @@ def test_ctrl_c_says_interrupted_and_exits_130():
     import signal
     import time
 
-    process = subprocess.Popen(
-        [sys.executable, "compare.py", "--impl", "gradient_tape", "--updates", "100000"],
+    process = subprocess.Popen(  # numpy alone: no framework to import, a run long enough to interrupt
+        [sys.executable, "compare.py", "--impl", "numpy_manual", "--updates", "1000000"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -212,7 +213,7 @@ def test_ctrl_c_says_interrupted_and_exits_130():
     )
     deadline = time.time() + 60
     line = ""
-    while "gradient_tape on cpu" not in line and time.time() < deadline:
+    while "numpy_manual on cpu" not in line and time.time() < deadline:
         line += process.stderr.read(1)
     time.sleep(1)
     process.send_signal(signal.SIGINT)
@@ -221,15 +222,15 @@ def test_ctrl_c_says_interrupted_and_exits_130():
 
 
 def test_keras_backend_set_otherwise_is_overridden_and_said_once():
-    done = run_compare("--impl", "keras_fit", "--impl", "numpy_manual", "--repeat", "1", env={"KERAS_BACKEND": "jax"})
-    assert done.returncode == 0, done.stderr
+    argv = ["--impl", "keras_fit", "--impl", "numpy_manual", "--repeat", "1", "--updates", "20"]
+    done = run_compare(*argv, env={"KERAS_BACKEND": "jax"})
+    assert done.returncode == 1, done.stderr  # 20 updates do not converge; the point is that it ran
     assert done.stderr.count("KERAS_BACKEND=jax ignored") == 1 and "Traceback" not in done.stderr
 
 
-def test_tf_verbose_shows_tensorflows_start_up_log():
+def test_tf_verbose_shows_tensorflows_start_up_log(default_run):
     done = run_compare("--impl", "tf_function", "--repeat", "1", "--updates", "5", env={"FITWAYS_TF_VERBOSE": "1"})
-    quiet = run_compare("--impl", "tf_function", "--repeat", "1", "--updates", "5")
-    assert "0000 " in done.stderr and "0000 " not in quiet.stderr
+    assert "0000 " in done.stderr and "0000 " not in default_run[0].stderr
 
 
 def test_every_trainer_is_registered_and_listed_in_help(capsys):

@@ -1,23 +1,23 @@
-"""Device plumbing without a GPU: the root conftest splits the CPU into two logical devices, CPU:0
-and CPU:1, and every TensorFlow trainer asked for CPU:1 must put its parameters — and its work — there."""
+"""Device plumbing without a GPU: the root conftest splits the CPU into four logical devices, and every
+TensorFlow trainer asked for CPU:1 must put its parameters — and its work — there."""
 
 import numpy as np
 import pytest
 
 from fitways.cli import UsageError, plan_runs
-from fitways.registry import framework_of
+from fitways.registry import TRAINERS, framework_of
 from impls.problem import Config
 from tests.helpers import INSTALLED, TF_TRAINERS, needs_tensorflow, runner
 
 
 @needs_tensorflow
-def test_two_logical_cpus_exist():
+def test_four_logical_cpus_exist():
     import tensorflow as tf
 
-    assert [d.name.rsplit(":", 2)[-2:] for d in tf.config.list_logical_devices("CPU")] == [["CPU", "0"], ["CPU", "1"]]
+    assert [d.name.rsplit(":", 1)[-1] for d in tf.config.list_logical_devices("CPU")] == ["0", "1", "2", "3"]
 
 
-@pytest.mark.parametrize("name", TF_TRAINERS)
+@pytest.mark.parametrize("name", [n for n in TF_TRAINERS if TRAINERS[n].scale == "device"])
 @pytest.mark.parametrize("device", ["/CPU:0", "/CPU:1"])
 def test_parameters_and_results_land_on_the_requested_device(name, device):
     config = Config(updates=30)
