@@ -10,7 +10,7 @@ import time
 
 from impls.problem import MAX_UPDATES, Config, make_data
 
-RECORDED_RUNS = 3  # recorded (untimed for the main figure) runs, to price the recording itself
+RECORDED_RUNS = 2  # recorded (untimed for the main figure) runs, to price the recording itself
 PROBE_UPDATES = 100  # updates in the probe run that sizes a benchmark round
 
 

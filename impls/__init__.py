@@ -12,6 +12,8 @@ with the same four members, so that `diff` between two lessons shows exactly the
     train(log=None)              config.updates updates; log(update, loss, W, b) after each, if
                                  given; returns the final (W, b) as Python floats
 
+and those with a Python loop also update(x, y): one SGD update on one batch.
+
 The suite that measures and checks the lessons lives apart, in fitways/.
 """
 

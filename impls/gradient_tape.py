@@ -1,9 +1,9 @@
 """gradient_tape: the textbook's eager loop — two tf.Variables, tf.GradientTape, assign_sub.
 
 Every operation runs as soon as Python reaches it, one at a time ("eager execution"): easy to read
-and to debug, and each of the dozen or so ops in an update pays Python's and TensorFlow's dispatch
-cost. Next to numpy_manual, the one idea that changes: the tape records the forward pass and
-computes the gradient, so there is nothing to derive by hand.
+and to debug, and each of the dozens of ops in an update pays Python's and TensorFlow's per-op
+overhead ("dispatch"). Next to numpy_manual, the main idea that changes: the tape records the forward
+pass and computes the gradient, so there is nothing to derive by hand.
 """
 
 import tensorflow as tf

@@ -43,7 +43,7 @@ def train_loop(config, record, params, x, y):
         start = (update % config.batches_per_epoch) * size  # epoch after epoch, in order
         batch = lax.dynamic_slice(x, [start], [size]), lax.dynamic_slice(y, [start], [size])
         params, loss = updated(config, params, *batch)
-        return params, jnp.stack([loss, params["W"], params["b"]]) if record else None  # None: scan keeps nothing
+        return params, (jnp.stack([loss, params["W"], params["b"]]) if record else None)  # None: scan keeps nothing
 
     return lax.scan(one_update, params, jnp.arange(config.updates))  # (final params, (updates, 3) rows or None)
 

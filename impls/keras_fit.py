@@ -1,6 +1,6 @@
 """keras_fit: the same fit as Keras users write it — Sequential, one Dense unit, SGD, model.fit.
 
-Keras owns the loop: it cuts the batches, differentiates the loss, applies SGD and runs each step as
+Keras owns the loop: it cuts the batches, differentiates the loss, applies SGD and runs each update as
 a compiled tf.function. We describe the model and the optimiser (`model.compile` configures
 training; it compiles nothing itself) and call fit(shuffle=False), which walks the batches in order,
 the schedule every lesson follows. The only code beyond that is the textbook's log line, which
@@ -8,7 +8,7 @@ needs a callback: Keras calls it after each batch.
 """
 
 import keras
-import tensorflow as tf  # Keras's backend here: its GradientTape sees the loss Keras computes
+import tensorflow as tf  # Keras's backend here; loss_and_gradient differentiates Keras's loss with its tape
 
 from impls.problem import Config, make_data, textbook_log
 
@@ -56,7 +56,7 @@ class Trainer:
         x, y = x[:, None], y[:, None]
         with tf.GradientTape() as tape:
             loss = self.model.compute_loss(x=x, y=y, y_pred=self.model(x))
-        dW, db = tape.gradient(loss, [self.W.value, self.b.value])
+        dW, db = tape.gradient(loss, [self.W.value, self.b.value])  # .value: the tf.Variable inside
         return loss, dW[0, 0], db[0]
 
     def train(self, log=None):

@@ -7,7 +7,7 @@ the same SGD update on every replica. Everything else is keras_fit, line for lin
 """
 
 import keras
-import tensorflow as tf  # Keras's backend here: its GradientTape sees the loss Keras computes
+import tensorflow as tf  # Keras's backend here; loss_and_gradient differentiates Keras's loss with its tape
 
 from impls.problem import Config, make_data, textbook_log
 
@@ -32,8 +32,8 @@ class Trainer:
     def __init__(self, config, data, devices=None):
         self.config = config
         # devices: one replica on each (None: every GPU, or the CPU alone). ReductionToOneDevice sums on
-        # the first device and sends the sum back; TF's default, a collective, gives every strategy's
-        # group the same key, so a second strategy in one process fails (tensorflow#61314).
+        # the first device and sends the sum back (TF's default breaks a second strategy in one
+        # process: tensorflow#61314).
         self.strategy = tf.distribute.MirroredStrategy(devices, cross_device_ops=tf.distribute.ReductionToOneDevice())
         with self.strategy.scope():  # the model, its optimiser and fit() all follow the strategy
             dense = keras.layers.Dense(  # the model: ŷ = W·x + b, W its 1×1 kernel and b its bias
@@ -60,7 +60,7 @@ class Trainer:
         x, y = x[:, None], y[:, None]
         with tf.GradientTape() as tape:
             loss = self.model.compute_loss(x=x, y=y, y_pred=self.model(x))
-        dW, db = tape.gradient(loss, [self.W.value, self.b.value])
+        dW, db = tape.gradient(loss, [self.W.value, self.b.value])  # .value: the tf.Variable inside
         return loss, dW[0, 0], db[0]
 
     def train(self, log=None):

@@ -1,14 +1,14 @@
-"""keras_fit_tuned: model.fit set up for speed — many steps per call, XLA, a tf.data pipeline.
+"""keras_fit_tuned: model.fit set up for speed — many updates per call, XLA, a tf.data pipeline.
 
 Same model, optimiser and batches as keras_fit. steps_per_execution runs that many updates inside
 one compiled call, so Keras's per-batch Python bookkeeping (callbacks, progress, logs) runs once per
-call instead of once per update; jit_compile hands the step to XLA; the input is a tf.data pipeline
+call instead of once per update; jit_compile hands the update to XLA; the input is a tf.data pipeline
 of batches cut up front, so nothing is sliced per sample. The price: Python, and so the log, sees
 the model only every STEPS_PER_EXECUTION updates, and never a single batch's loss.
 """
 
 import keras
-import tensorflow as tf  # Keras's backend here: its GradientTape sees the loss Keras computes
+import tensorflow as tf  # Keras's backend here; loss_and_gradient differentiates Keras's loss with its tape
 
 from impls.problem import Config, make_data, textbook_log
 
@@ -65,12 +65,12 @@ class Trainer:
         x, y = x[:, None], y[:, None]
         with tf.GradientTape() as tape:
             loss = self.model.compute_loss(x=x, y=y, y_pred=self.model(x))
-        dW, db = tape.gradient(loss, [self.W.value, self.b.value])
+        dW, db = tape.gradient(loss, [self.W.value, self.b.value])  # .value: the tf.Variable inside
         return loss, dW[0, 0], db[0]
 
     def train(self, log=None):
         callbacks = [Log(log, self.W, self.b)] if log else []
-        self.model.fit(self.dataset, epochs=1, shuffle=False, verbose=0, callbacks=callbacks)
+        self.model.fit(self.dataset, epochs=1, shuffle=False, verbose=0, callbacks=callbacks)  # a Dataset keeps its order
         return float(self.W.numpy()[0, 0]), float(self.b.numpy()[0])
 
 

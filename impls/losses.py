@@ -1,6 +1,7 @@
 """The loss every lesson minimises, written once for each framework: the mean squared error of the
 residuals r = W·x + b − y, or its Huber variant (--loss huber), which is ½r² near 0 and linear
 beyond |r| = δ, so outliers pull less. numpy_manual writes its own: it needs the gradient by hand.
+Each function imports its framework itself, so a lesson loads only the framework it uses.
 """
 
 
@@ -12,8 +13,8 @@ def tensorflow_loss(config):
     delta = config.huber_delta
 
     def huber(residual):
-        size = tf.abs(residual)
-        return tf.reduce_mean(tf.where(size <= delta, 0.5 * size**2, delta * (size - 0.5 * delta)))
+        abs_r = tf.abs(residual)
+        return tf.reduce_mean(tf.where(abs_r <= delta, 0.5 * abs_r**2, delta * (abs_r - 0.5 * delta)))
 
     return huber
 
@@ -26,8 +27,8 @@ def jax_loss(config):
     delta = config.huber_delta
 
     def huber(residual):
-        size = jnp.abs(residual)
-        return jnp.mean(jnp.where(size <= delta, 0.5 * size**2, delta * (size - 0.5 * delta)))
+        abs_r = jnp.abs(residual)
+        return jnp.mean(jnp.where(abs_r <= delta, 0.5 * abs_r**2, delta * (abs_r - 0.5 * delta)))
 
     return huber
 
@@ -40,7 +41,7 @@ def torch_loss(config):
     delta = config.huber_delta
 
     def huber(residual):
-        size = torch.abs(residual)
-        return torch.mean(torch.where(size <= delta, 0.5 * size**2, delta * (size - 0.5 * delta)))
+        abs_r = torch.abs(residual)
+        return torch.mean(torch.where(abs_r <= delta, 0.5 * abs_r**2, delta * (abs_r - 0.5 * delta)))
 
     return huber

@@ -12,7 +12,7 @@ and the chain rule through r_i (∂r_i/∂W = x_i, ∂r_i/∂b = 1) gives
     dL/db = (2/n) Σ r_i
 
 The 2 comes from d(r²)/dr = 2r; the 1/n from taking the mean. The textbook's loss has no ½ in front,
-so its gradient is twice that of ½·MSE — same minimum, a step twice as long for the same lr.
+so its gradient is twice that of ½·MSE — same minimum, an update twice as long for the same lr.
 
 Huber loss (the variant, --loss huber). Per sample h(r) = ½r² when |r| ≤ δ and δ·(|r| − ½δ)
 otherwise, so h′(r) = r inside and δ·sign(r) outside: h′(r) = clip(r, −δ, δ). Then
@@ -21,7 +21,7 @@ otherwise, so h′(r) = r inside and δ·sign(r) outside: h′(r) = clip(r, −�
     dL/db = (1/n) Σ clip(r_i, −δ, δ)
 
 A new loss meant a new derivation, and the MSE formula, kept by mistake, is simply wrong for it
-(tests/test_autodiff_lesson.py shows both). The autodiff lessons needed no change at all.
+(the tests show both). The autodiff lessons needed no change at all.
 """
 
 import numpy as np
@@ -38,8 +38,8 @@ def mse(residual, x):
 
 def huber(residual, x, delta):
     """L = (1/n) Σ h(r), dL/dW = (1/n) Σ h′(r)·x, dL/db = (1/n) Σ h′(r), with h′(r) = clip(r, −δ, δ)."""
-    size = np.abs(residual)
-    loss = np.mean(np.where(size <= delta, 0.5 * size**2, delta * (size - 0.5 * delta)))
+    abs_r = np.abs(residual)
+    loss = np.mean(np.where(abs_r <= delta, 0.5 * abs_r**2, delta * (abs_r - 0.5 * delta)))
     slope = np.clip(residual, -delta, delta)
     return loss, slope @ x / len(x), slope.sum() / len(x)
 
@@ -69,7 +69,7 @@ class Trainer:
         return loss
 
     def train(self, log=None):
-        with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is reported, not warned about
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverging run overflows: no warning per update
             for update in range(self.config.updates):
                 loss = self.update(*self.batches[update % len(self.batches)])  # epoch after epoch, in order
                 if log:

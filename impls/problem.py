@@ -24,8 +24,8 @@ def flag(field):
 
 @dataclasses.dataclass(frozen=True)
 class Config:
-    """The textbook's setup as defaults. Invalid values raise ValueError with the message compare.py
-    prints, naming the flag: samples, batch_size, updates, lr, noise, seed and loss are flags."""
+    """The textbook's setup as defaults. Invalid values raise ValueError naming the command-line flag
+    (samples, batch_size, updates, lr, noise, seed and loss are flags)."""
 
     true_W: float = 2.0  # the line the data comes from: y = 2x − 1 (+ noise)
     true_b: float = -1.0
@@ -40,7 +40,7 @@ class Config:
     loss: str = "mse"  # "huber" is the variant whose gradient takes work to derive by hand
     huber_delta: float = 1.0
 
-    def __post_init__(self):
+    def __post_init__(self):  # checking input: skip on a first read
         for name in ("samples", "batch_size", "seed"):
             _require_int(name, getattr(self, name))
         _require_range("samples", self.samples, 1, MAX_SAMPLES)

@@ -1,4 +1,4 @@
-"""tf_function: gradient_tape's step compiled into a graph with tf.function.
+"""tf_function: gradient_tape's update compiled into a graph with tf.function.
 
 The one idea that changes: `update` and `loss_and_gradient` are traced once — Python runs them a
 single time with symbolic tensors, and TensorFlow records the ops into a graph — and each later

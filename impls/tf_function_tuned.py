@@ -1,7 +1,7 @@
-"""tf_function_tuned: tf_function's step, called the fastest honest way from a Python loop.
+"""tf_function_tuned: tf_function's update, called the fastest way we know from a Python loop.
 
-Two changes. jit_compile=True has XLA compile the step into one fused program instead of a graph of
-separate kernels. And the loop calls the traced ConcreteFunction directly: a tf.function call first
+Two changes. jit_compile=True has XLA (TensorFlow's compiler; tf_xla compiles a whole loop with it)
+compile the update into one fused program instead of a graph of separate kernels (compiled ops). And the loop calls the traced ConcreteFunction directly: a tf.function call first
 checks its arguments against its traces to pick one (and would trace anew for a new signature);
 the ConcreteFunction is that one trace, so the per-update call skips the check.
 """
@@ -24,7 +24,7 @@ class Trainer:
         size, x, y = config.batch_size, tf.constant(data.x), tf.constant(data.y)
         # the batches in order, cut once: slicing inside the loop would cost two more ops per update
         self.batches = [(x[s : s + size], y[s : s + size]) for s in range(0, config.batches_used * size, size)]
-        self.step = self.update.get_concrete_function()  # traced now, called directly in the loop
+        self.compiled_update = self.update.get_concrete_function()  # traced now, called directly below
 
     def reset(self, W, b):
         self.W.assign(W)
@@ -46,7 +46,7 @@ class Trainer:
 
     def train(self, log=None):
         for update in range(self.config.updates):
-            loss = self.step(*self.batches[update % len(self.batches)])  # epoch after epoch, in order
+            loss = self.compiled_update(*self.batches[update % len(self.batches)])  # epoch after epoch, in order
             if log:
                 log(update, loss, self.W, self.b)
         return float(self.W), float(self.b)

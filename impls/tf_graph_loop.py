@@ -2,8 +2,8 @@
 
 tf_function still returns to Python after every update. Here AutoGraph (tf.function's translator of
 Python control flow) turns `for update in tf.range(...)` into a tf.while_loop, a loop that lives in
-the graph, so one call runs every update inside TensorFlow's runtime: the data is placed on the
-device once and Python is out of the loop. With `record`, the loop also keeps (loss, W, b) of every
+the graph, so one call runs every update inside TensorFlow's runtime, slicing the batches too:
+Python is out of the loop. With `record`, the loop also keeps (loss, W, b) of every
 update in a TensorArray, for the log; without it, it only trains.
 """
 
@@ -40,7 +40,7 @@ class Trainer:
 
     @tf.function(jit_compile=False)
     def train_loop(self, record):
-        size = self.config.batch_size  # a fixed slice size: XLA needs to know every shape
+        size = self.config.batch_size  # a fixed slice size, so every batch has one shape (XLA needs that)
         batches = self.config.batches_per_epoch
         rows = tf.TensorArray(tf.float32, size=self.config.updates if record else 0, element_shape=[3])
         for update in tf.range(self.config.updates):  # AutoGraph: a tf.while_loop, not a Python loop
@@ -52,8 +52,9 @@ class Trainer:
 
     def train(self, log=None):
         rows = self.train_loop(record=log is not None).numpy()
-        for update, (loss, W, b) in enumerate(rows):
-            log(update, loss, W, b)
+        if log:
+            for update, (loss, W, b) in enumerate(rows):
+                log(update, loss, W, b)
         return float(self.W), float(self.b)
 
 

@@ -4,6 +4,7 @@ Each of the N replicas holds its own copy of W and b and takes 1/N of every batc
 its samples' sum of losses divided by the GLOBAL batch size B, so the N losses and gradients add up to
 the mean over the whole batch; one all-reduce (SUM) hands every replica that total, and every replica
 applies the same SGD update to its copy, which keeps the copies equal — the single-device trajectory.
+B must be a multiple of N.
 """
 
 import numpy as np
@@ -18,8 +19,8 @@ class Trainer:
         self.config = config
         self.lr = config.lr
         # devices: one replica on each (None: every GPU, or the CPU alone). ReductionToOneDevice sums on
-        # the first device and sends the sum back; TF's default, a collective, gives every strategy's
-        # group the same key, so a second strategy in one process fails (tensorflow#61314).
+        # the first device and sends the sum back (TF's default breaks a second strategy in one
+        # process: tensorflow#61314).
         self.strategy = tf.distribute.MirroredStrategy(devices, cross_device_ops=tf.distribute.ReductionToOneDevice())
         self.replicas = self.strategy.num_replicas_in_sync
         with self.strategy.scope():  # variables made here are mirrored: one copy on each replica's device
@@ -44,14 +45,14 @@ class Trainer:
         self.b.assign(b)
 
     def replica_loss_and_gradient(self, x, y):
-        with tf.GradientTape() as tape:  # mean over the replica's B/N samples ÷ N = its Σ h(r) / B
+        with tf.GradientTape() as tape:  # mean over the replica's B/N samples ÷ N = its samples' summed loss / B
             loss = self.loss_fn(self.W * x + self.b - y) / self.replicas  # r = ŷ − y
         dW, db = tape.gradient(loss, [self.W, self.b])
         # Σ over replicas, received by every replica: the global batch's loss, dL/dW and dL/db
         return tf.distribute.get_replica_context().all_reduce(tf.distribute.ReduceOp.SUM, [loss, dW, db])
 
-    def replica_update(self, x, y, batch):
-        loss, dW, db = self.replica_loss_and_gradient(x[batch], y[batch])
+    def replica_update(self, x, y, batch_index):
+        loss, dW, db = self.replica_loss_and_gradient(x[batch_index], y[batch_index])
         self.W.assign_sub(self.lr * dW)  # each replica its own copy, by the same all-reduced gradient
         self.b.assign_sub(self.lr * db)
         return loss
@@ -65,8 +66,8 @@ class Trainer:
         return self.loss_and_gradient_of_shares(self.shard(x), self.shard(y))
 
     @tf.function(input_signature=[tf.TensorSpec([], tf.int32)])
-    def update(self, batch):
-        loss = self.strategy.run(self.replica_update, args=(self.x, self.y, batch))
+    def update(self, batch_index):
+        loss = self.strategy.run(self.replica_update, args=(self.x, self.y, batch_index))
         return self.strategy.experimental_local_results(loss)[0]
 
     def train(self, log=None):

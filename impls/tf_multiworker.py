@@ -7,7 +7,8 @@ TensorFlow op in the process. Two workers by hand, in two shells (then both prin
 
     TF_CONFIG='{"cluster": {"worker": ["localhost:12345", "localhost:12346"]},
                 "task": {"type": "worker", "index": 0}}' python -m impls.tf_multiworker
-    TF_CONFIG='... "index": 1 ...' python -m impls.tf_multiworker
+    TF_CONFIG='{"cluster": {"worker": ["localhost:12345", "localhost:12346"]},
+                "task": {"type": "worker", "index": 1}}' python -m impls.tf_multiworker
 
 fitways/multiworker.py does this for the suite: free ports, one TF_CONFIG per worker, clean-up.
 """
@@ -49,14 +50,14 @@ class Trainer:
         self.b.assign(b)
 
     def replica_loss_and_gradient(self, x, y):
-        with tf.GradientTape() as tape:  # mean over the replica's B/N samples ÷ N = its Σ h(r) / B
+        with tf.GradientTape() as tape:  # mean over the replica's B/N samples ÷ N = its samples' summed loss / B
             loss = self.loss_fn(self.W * x + self.b - y) / self.replicas  # r = ŷ − y
         dW, db = tape.gradient(loss, [self.W, self.b])
         # Σ over replicas, received by every replica: the global batch's loss, dL/dW and dL/db
         return tf.distribute.get_replica_context().all_reduce(tf.distribute.ReduceOp.SUM, [loss, dW, db])
 
-    def replica_update(self, x, y, batch):
-        loss, dW, db = self.replica_loss_and_gradient(x[batch], y[batch])
+    def replica_update(self, x, y, batch_index):
+        loss, dW, db = self.replica_loss_and_gradient(x[batch_index], y[batch_index])
         self.W.assign_sub(self.lr * dW)  # each replica its own copy, by the same all-reduced gradient
         self.b.assign_sub(self.lr * db)
         return loss
@@ -70,8 +71,8 @@ class Trainer:
         return self.loss_and_gradient_of_shares(self.shard(x), self.shard(y))
 
     @tf.function(input_signature=[tf.TensorSpec([], tf.int32)])
-    def update(self, batch):
-        loss = self.strategy.run(self.replica_update, args=(self.x, self.y, batch))
+    def update(self, batch_index):
+        loss = self.strategy.run(self.replica_update, args=(self.x, self.y, batch_index))
         return self.strategy.experimental_local_results(loss)[0]
 
     def train(self, log=None):

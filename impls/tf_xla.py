@@ -1,4 +1,4 @@
-"""tf_xla: tf_graph_loop compiled by XLA — one flag, jit_compile=True.
+"""tf_xla: tf_graph_loop compiled by XLA — one flag, jit_compile=True, on both tf.functions.
 
 XLA (Accelerated Linear Algebra, TensorFlow's compiler) takes the whole loop's graph and compiles it
 into one program of fused machine code for its exact shapes: an update costs a few arithmetic
@@ -38,7 +38,7 @@ class Trainer:
 
     @tf.function(jit_compile=True)
     def train_loop(self, record):
-        size = self.config.batch_size  # a fixed slice size: XLA needs to know every shape
+        size = self.config.batch_size  # a fixed slice size, so every batch has one shape (XLA needs that)
         batches = self.config.batches_per_epoch
         rows = tf.TensorArray(tf.float32, size=self.config.updates if record else 0, element_shape=[3])
         for update in tf.range(self.config.updates):  # AutoGraph: a tf.while_loop, not a Python loop
@@ -50,8 +50,9 @@ class Trainer:
 
     def train(self, log=None):
         rows = self.train_loop(record=log is not None).numpy()
-        for update, (loss, W, b) in enumerate(rows):
-            log(update, loss, W, b)
+        if log:
+            for update, (loss, W, b) in enumerate(rows):
+                log(update, loss, W, b)
         return float(self.W), float(self.b)
 
 

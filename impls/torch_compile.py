@@ -1,4 +1,4 @@
-"""torch_compile: torch_eager's step compiled with torch.compile.
+"""torch_compile: torch_eager's update compiled with torch.compile.
 
 On its first call TorchDynamo reads the Python bytecode of `update`, records the torch ops it runs
 into a graph, and TorchInductor compiles that graph into fused code (C++ on the CPU, Triton on a
@@ -32,10 +32,10 @@ class Trainer:
 
     @torch.compile(fullgraph=True)  # fullgraph: fail loudly rather than break the graph
     def loss_and_gradient(self, x, y):
-        def loss(W, b):
+        def loss_of(W, b):
             return self.loss_fn(W * x + b - y)  # r = ŷ − y
 
-        (dW, db), loss = torch.func.grad_and_value(loss, argnums=(0, 1))(self.W, self.b)  # dL/dW, dL/db
+        (dW, db), loss = torch.func.grad_and_value(loss_of, argnums=(0, 1))(self.W, self.b)  # dL/dW, dL/db
         return loss, dW, db
 
     @torch.compile(fullgraph=True)

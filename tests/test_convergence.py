@@ -12,7 +12,7 @@ from tests.helpers import INSTALLED, record, runner
 CLOSED_FORM_TOLERANCE = 2e-3
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("seed", [1, 2])  # seed 0, the default, is the next test's
 @pytest.mark.parametrize("name", INSTALLED)
 def test_reaches_the_true_line(name, seed):
     config = Config(seed=seed)
