@@ -23,6 +23,7 @@ BATCH_SIZES = [16, 256, 4096]
 # 2**20 samples: 256 batches of the largest size. Keras pays a fixed cost per epoch (a new iterator,
 # epoch callbacks), so an epoch of a handful of batches would measure that, not the update.
 SAMPLES = 2**20
+SMOKE_SAMPLES = 2**19  # plain pytest's untimed run checks the code path, not the speed: one pass at any batch
 ROUNDS = 7
 ROUND_SECONDS = 0.25  # each timed round holds as many updates as fill about this long
 
@@ -56,7 +57,7 @@ def cases():
 def test_train(benchmark, name, device, batch_size, replicas):
     smoke = benchmark.disabled  # plain pytest: one untimed run of PROBE_UPDATES
     updates = PROBE_UPDATES if smoke else updates_for(ROUND_SECONDS, name, device, batch_size, SAMPLES, replicas)
-    config = Config(samples=SAMPLES, batch_size=batch_size, updates=updates)
+    config = Config(samples=SMOKE_SAMPLES if smoke else SAMPLES, batch_size=batch_size, updates=updates)
     data = make_data(config)
     closed_form = closed_form_fit(data)
     runner = Runner(name, config, data, device, replicas)

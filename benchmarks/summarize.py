@@ -16,6 +16,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from fitways.output import prepare_terminal  # noqa: E402
 from fitways.registry import BASELINE, TRAINERS  # noqa: E402
+from fitways.report import ratio  # noqa: E402
 
 USAGE = "usage: python benchmarks/summarize.py BENCHMARK_JSON  (from pytest --benchmark-only --benchmark-json=...)"
 
@@ -67,10 +68,12 @@ def summarize(report):
         row = []
         for column in columns:
             seconds, base = cells.get((name, *column)), cells.get((BASELINE, *column))
-            row.append("—" if seconds is None else micros(seconds) + (f" ({base / seconds:,.0f}×)" if base else ""))
+            row.append("—" if seconds is None else micros(seconds) + (f" ({ratio(base / seconds)})" if base else ""))
         lines.append(f"| {name} | " + " | ".join(row) + " |")
-    machine = report["benchmarks"][0].get("extra_info", {})
-    versions = ", ".join(f"{key} {value}" for key, value in machine.items() if key in ("numpy", "tensorflow", "jax", "torch"))
+    machine = {}
+    for bench in report["benchmarks"]:  # each case names the versions of the frameworks it ran
+        machine.update(bench.get("extra_info", {}))
+    versions = ", ".join(f"{key} {machine[key]}" for key in ("numpy", "tensorflow", "jax", "torch") if key in machine)
     lines += ["", f"{machine.get('cpu', 'unknown CPU')}; Python {machine.get('python', '?')}; {versions}; {report.get('datetime', '')[:10]}"]
     return "\n".join(lines)
 

@@ -56,6 +56,9 @@ def main(argv=None):
         names, notes = choose_trainers(args.trainers)
         load_frameworks(framework_of(name).name for name in names)
         runs, device_notes = plan_runs(names, args.device)
+        workers = [name for name, _ in runs if TRAINERS[name].scale == "workers"]
+        runs = [(name, device) for name, device in runs if name not in workers]
+        notes += [f"{name}: skipped, its worker processes are timed by compare.py" for name in dict.fromkeys(workers)]
     except UsageError as error:
         parser.error(str(error))
     for note in notes + device_notes:

@@ -315,6 +315,34 @@ def breakdown(trainers, repeat):
     }
 
 
+def eager_phases(trainer, repeat):
+    """An eager update cut where its ops are, each phase timed apart (µs): the forward pass under the
+    tape, the tape's backward pass (tape.gradient), and the two parameter updates."""
+    (x, y), W, b = trainer.batches[0], trainer.W, trainer.b
+
+    def forward():
+        with tf.GradientTape() as tape:
+            loss = trainer.loss_fn(W * x + b - y)
+        return tape, loss
+
+    def forward_and_backward():
+        tape, loss = forward()
+        return tape.gradient(loss, [W, b])
+
+    zero = tf.zeros_like(forward_and_backward()[0])  # the same ops as an update, but W and b stay put
+
+    def apply():
+        W.assign_sub(trainer.lr * zero)
+        b.assign_sub(trainer.lr * zero)
+
+    forward_us = median_us(forward, repeat)
+    return {
+        "forward under the tape": forward_us,
+        "backward: tape.gradient": median_us(forward_and_backward, repeat) - forward_us,
+        "apply: two assign_sub": median_us(apply, repeat),
+    }
+
+
 def fit_calls(trainer):
     """Per update of trainer.train() (model.fit): the Python function calls made between one update's
     start and the next's, and how many of them are callback hooks (on_train_batch_*: Keras's
@@ -460,6 +488,12 @@ def main(argv=None):
         total = sum(us for _, us, _ in rest)
         p(f"     {'sum of the parts':<34}{total:>9.1f}   {100 * total / whole:.0f}% of the whole")
         p(f"     {'whole - sum':<34}{whole - total:>9.1f}   {UNITEMISED[way]}")
+    phases = eager_phases(eager, args.repeat)
+    counts = Counter(op.phase for op in ops)
+    p("   the eager update by phase, each timed apart (us; ops in that phase; us per op):")
+    for (label, us), phase in zip(phases.items(), ("forward", "gradient", "apply")):
+        p(f"     {label:<34}{us:>9.1f}   {counts[phase]:>2} ops, {us / counts[phase]:6.1f} per op")
+    p(f"     {'sum of the phases':<34}{sum(phases.values()):>9.1f}")
     calls = numpy_calls(trainers["numpy_manual"], *trainers["numpy_manual"].batches[0])
     p(f"   numpy's calls: {' '.join(name for _, name in calls)}")
 

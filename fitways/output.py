@@ -1,6 +1,7 @@
 """Writing what the user asked for, safely: files replaced atomically, and a terminal that may not
 speak UTF-8, or may not be there at all."""
 
+import fcntl
 import os
 import sys
 import tempfile
@@ -29,13 +30,19 @@ class PlainWriter:
         return getattr(self.stream, name)
 
 
-def prepare_terminal():
-    """Call first thing in a command. A closed stderr (fd 2) gets /dev/null, so the next file we open
-    cannot land on fd 2 and receive TensorFlow's C++ log; streams that cannot encode our symbols get
-    ASCII stand-ins."""
+def writable(fd):
     try:
-        os.fstat(2)
-    except OSError:
+        return fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE in (os.O_WRONLY, os.O_RDWR)
+    except OSError:  # closed
+        return False
+
+
+def prepare_terminal():
+    """Call first thing in a command. A stderr (fd 2) that was closed — or, after `2>&-`, reopened by
+    whatever the process opened first, such as a launcher script — gets /dev/null, so that nothing
+    we or TensorFlow write to fd 2 fails or lands in a file; streams that cannot encode our symbols
+    get ASCII stand-ins."""
+    if not writable(2):
         fd = os.open(os.devnull, os.O_WRONLY)
         if fd != 2:
             os.dup2(fd, 2)

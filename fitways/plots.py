@@ -89,10 +89,11 @@ def plot_sweep(path, machine, results):
     converge is drawn as a red cross, so a fast wrong answer cannot pass for a fast right one.
     """
     figure, axes = plt.subplots(figsize=(9, 6), layout="constrained")
-    for (name, device), points in results.items():
+    for index, ((name, device), points) in enumerate(results.items()):
         batch, seconds, ok = (np.array(column) for column in zip(*points))
         micros = seconds * 1e6
-        axes.plot(batch, micros, marker="o", label=f"{name} ({device})")
+        style = {"color": plt.cm.tab20(index % 20), "linestyle": ["-", "--"][index // 20 % 2]}  # 20 tell-apart
+        axes.plot(batch, micros, marker="os^D"[index % 4], label=f"{name} ({device})", **style)
         axes.plot(batch[~ok], micros[~ok], "rx", markersize=12)
     axes.set(
         xscale="log",
@@ -102,5 +103,5 @@ def plot_sweep(path, machine, results):
         title=f"Where per-update overhead stops dominating\n{machine}",
     )
     axes.grid(True, which="both", alpha=0.3)
-    axes.legend(fontsize=8)
+    axes.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))  # outside: the lines fill the box
     save(figure, path)

@@ -46,7 +46,9 @@ def ratio(value):
     """388×, 3.0×, 0.0031×: enough digits to tell a slow row from zero."""
     if value is None:
         return "—"
-    return f"{value:.0f}×" if value >= 10 else f"{value:.1f}×" if value >= 1 else f"{value:.2g}×"
+    if value >= 10:
+        return f"{value:,.0f}×"
+    return f"{value:.1f}×" if value >= 1 else f"{value:.2f}×" if value >= 0.1 else f"{value:.2g}×"
 
 
 def micros(seconds):

@@ -19,6 +19,8 @@ class _Diverged(Exception):
 class Runner:
     def __init__(self, name, config, data, device="cpu", replicas=2):
         """replicas: how many devices of the kind a data-parallel lesson mirrors over (others: one)."""
+        if TRAINERS[name].scale == "workers":
+            raise ValueError(f"{name} trains in worker processes: run it with fitways.multiworker")
         self.name, self.config, self.device = name, config, device
         self.framework = framework_of(name)
         cls = trainer_class(name)

@@ -197,7 +197,7 @@ def test_a_missing_baseline_is_explained_and_can_be_chosen(capsys):
 def test_ratios_keep_their_digits():
     from fitways.report import ratio
 
-    assert [ratio(v) for v in (388.4, 3.04, 0.0031, None)] == ["388×", "3.0×", "0.0031×", "—"]
+    assert [ratio(v) for v in (38841.2, 3.04, 0.9987, 0.0031, None)] == ["38,841×", "3.0×", "1.00×", "0.0031×", "—"]
 
 
 def test_ctrl_c_says_interrupted_and_exits_130():
@@ -221,15 +221,13 @@ def test_ctrl_c_says_interrupted_and_exits_130():
     assert process.returncode == 130 and err.strip().endswith("interrupted") and "Traceback" not in err
 
 
-def test_keras_backend_set_otherwise_is_overridden_and_said_once():
+def test_keras_backend_is_overridden_and_said_once_and_tf_verbose_shows_its_log(default_run):
+    """Two environment variables in one run (each a TensorFlow start-up): KERAS_BACKEND=jax would make
+    Keras load JAX; FITWAYS_TF_VERBOSE=1 lets TensorFlow's start-up log through (absent by default)."""
     argv = ["--impl", "keras_fit", "--impl", "numpy_manual", "--repeat", "1", "--updates", "20"]
-    done = run_compare(*argv, env={"KERAS_BACKEND": "jax"})
+    done = run_compare(*argv, env={"KERAS_BACKEND": "jax", "FITWAYS_TF_VERBOSE": "1"})
     assert done.returncode == 1, done.stderr  # 20 updates do not converge; the point is that it ran
     assert done.stderr.count("KERAS_BACKEND=jax ignored") == 1 and "Traceback" not in done.stderr
-
-
-def test_tf_verbose_shows_tensorflows_start_up_log(default_run):
-    done = run_compare("--impl", "tf_function", "--repeat", "1", "--updates", "5", env={"FITWAYS_TF_VERBOSE": "1"})
     assert "0000 " in done.stderr and "0000 " not in default_run[0].stderr
 
 
