@@ -17,7 +17,6 @@ from fitways.output import warn
 class Framework:
     name = ""  # the registry's key
     label = ""  # how people write it
-    package = ""  # what `pip install` takes
     requirements = "requirements.txt"  # the file that installs it
 
     def installed(self):
@@ -47,7 +46,7 @@ class Framework:
 
 
 class Numpy(Framework):
-    name, label, package = "numpy", "numpy", "numpy"
+    name, label = "numpy", "numpy"
 
     def placement(self, parameter):
         return "CPU (numpy)"
@@ -71,7 +70,7 @@ def quiet_stderr():
 
 
 class TensorFlow(Framework):
-    name, label, package = "tensorflow", "TensorFlow", "tensorflow"
+    name, label = "tensorflow", "TensorFlow"
     _gpus = None
 
     def load(self):
@@ -130,7 +129,7 @@ class TensorFlow(Framework):
 
 
 class Jax(Framework):
-    name, label, package = "jax", "JAX", "jax"
+    name, label = "jax", "JAX"
 
     def gpus(self):
         try:
@@ -151,7 +150,7 @@ class Jax(Framework):
 
 
 class Torch(Framework):
-    name, label, package = "torch", "PyTorch", "torch"
+    name, label = "torch", "PyTorch"
     requirements = "requirements-torch.txt"  # optional: it brings gigabytes of CUDA libraries
 
     def load(self):
