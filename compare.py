@@ -17,7 +17,6 @@ from fitways.cli import (
     choose_trainers,
     number,
     plan_runs,
-    replica_count,
     trainers_epilog,
 )
 from fitways.output import OutputError, path_problem, prepare_terminal, warn
@@ -111,11 +110,6 @@ def check_combinations(args, config):
             raise UsageError("--plot needs matplotlib, which is not installed (pip install -r requirements.txt)")
 
 
-def progress(message, end="\n"):
-    if sys.stderr is not None:
-        print(message, end=end, file=sys.stderr, flush=True)
-
-
 def run_all(config, data, closed_form, runs, repeat, log_every=None, replicas=None):
     """Measure each (trainer, device); returns (rows, trajectories by (trainer, device))."""
     from fitways import multiworker
@@ -125,14 +119,14 @@ def run_all(config, data, closed_form, runs, repeat, log_every=None, replicas=No
 
     rows, trajectories = [], {}
     for index, (name, device) in enumerate(runs, 1):
-        progress(f"[{index}/{len(runs)}] {name} on {device} ...", end="")
+        warn(f"[{index}/{len(runs)}] {name} on {device} ...", end="")
         started = time.perf_counter()
         if TRAINERS[name].scale == "workers":  # trains in worker processes, and is timed there
             measurement, placed_on = multiworker.measure(config, repeat), multiworker.PLACED_ON
         else:
-            runner = Runner(name, config, data, device, replica_count(name, device, replicas))
+            runner = Runner(name, config, data, device, replicas)
             measurement, placed_on = measure(runner, repeat), runner.placed_on()
-        progress(f" {time.perf_counter() - started:.1f} s")
+        warn(f" {time.perf_counter() - started:.1f} s")
         trajectories[name, device] = measurement.trajectory
         rows.append(result_row(config, data, closed_form, (name, device), placed_on, measurement))
         if log_every:
@@ -202,7 +196,7 @@ def check_gradients(config, data, runs, json_path):
             result["finite_difference"] = [finite_or_none(v) for v in result["finite_difference"]]
             result["error"] = finite_or_none(result["error"])
         write_json(json_path, {"config": config.asdict(), "max_relative_error": MAX_RELATIVE_ERROR, "results": results})
-        progress(f"wrote {json_path}")
+        warn(f"wrote {json_path}")
     return 1 if failures or not results else 0
 
 
@@ -243,12 +237,12 @@ def train_and_report(args, config, data, runs, notes):
     if args.json:
         machine = machine_description(sorted({REGISTRY[name].framework for name, _ in runs}))
         write_json(args.json, run_document(config, closed_form, rows, machine))
-        progress(f"wrote {args.json}")
+        warn(f"wrote {args.json}")
     if args.plot:
         from fitways.plots import plot_comparison
 
         plot_comparison(args.plot, config, data, closed_form, rows, trajectories)
-        progress(f"wrote {args.plot}")
+        warn(f"wrote {args.plot}")
     return 0 if rows and all(r["converged"] for r in rows) else 1
 
 

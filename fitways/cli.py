@@ -6,6 +6,7 @@ import sys
 
 from fitways.frameworks import FRAMEWORKS
 from fitways.registry import TRAINERS, framework_of
+from fitways.runner import replica_count
 
 
 class UsageError(Exception):
@@ -91,22 +92,6 @@ def plan_runs(names, requested):
             raise UsageError(f"--device gpu: {'; '.join(skipped)} (see README, 'GPU'); use --device cpu or all")
         notes += [f"{device}: skipped {', '.join(skipped_names)} — {why}" for why, skipped_names in skipped.items()]
     return runs, notes
-
-
-DEFAULT_CPU_REPLICAS = 2  # logical CPUs a data-parallel run splits the CPU into when --replicas is not given
-
-
-def replica_count(name, device, asked):
-    """How many replicas a run of `name` has: --replicas (asked), or every GPU on a GPU run and
-    DEFAULT_CPU_REPLICAS on the CPU; a worker run has one per worker, any other run one."""
-    from fitways.multiworker import WORKERS
-
-    scale = TRAINERS[name].scale
-    if scale == "workers":
-        return WORKERS
-    if scale == "device":
-        return 1
-    return asked or (len(framework_of(name).gpus()) if device == "gpu" else DEFAULT_CPU_REPLICAS)
 
 
 def check_replicas(config, runs, asked):

@@ -63,10 +63,10 @@ def speaks(stream, text):
     return True
 
 
-def warn(message):
-    """One line on stderr, if there is a stderr."""
+def warn(message, end="\n"):
+    """A line (or, with end="", the start of one) on stderr, if there is a stderr."""
     if sys.stderr is not None:
-        print(message, file=sys.stderr, flush=True)
+        print(message, end=end, file=sys.stderr, flush=True)
 
 
 def path_problem(path, suffix):

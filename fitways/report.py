@@ -2,7 +2,7 @@
 
 import json
 
-from fitways.checks import TOLERANCE, converged, distance, finite_or_none, loss_value
+from fitways.checks import TOLERANCE, converged, distance, diverging, finite_or_none, loss_value
 from fitways.output import write_atomically
 
 
@@ -10,7 +10,7 @@ def result_row(config, data, closed_form, run, placed_on, measurement):
     """One row of the table and the JSON; run is (trainer, device)."""
     trajectory = measurement.trajectory
     W, b = measurement.final
-    diverged = trajectory.diverged_at is not None or not (abs(W) < float("inf") and abs(b) < float("inf"))
+    diverged = trajectory.diverged_at is not None or diverging(config, None, W, b)
     return {
         "trainer": run[0],
         "device": run[1],

@@ -16,17 +16,34 @@ class _Diverged(Exception):
     """Raised from the log to stop a Python-driven loop at the first diverging update."""
 
 
+DEFAULT_CPU_REPLICAS = 2  # logical CPUs a data-parallel run splits the CPU into when not told otherwise
+
+
+def replica_count(name, device, asked=None):
+    """How many replicas a run of `name` has: `asked` (--replicas), or every GPU on a GPU run and
+    DEFAULT_CPU_REPLICAS on the CPU; a worker run has one per worker, any other run one."""
+    from fitways.multiworker import WORKERS
+
+    scale = TRAINERS[name].scale
+    if scale == "workers":
+        return WORKERS
+    if scale == "device":
+        return 1
+    return asked or (len(framework_of(name).gpus()) if device == "gpu" else DEFAULT_CPU_REPLICAS)
+
+
 class Runner:
-    def __init__(self, name, config, data, device="cpu", replicas=2):
-        """replicas: how many devices of the kind a data-parallel lesson mirrors over (others: one)."""
+    def __init__(self, name, config, data, device="cpu", replicas=None):
+        """replicas: for a data-parallel lesson, how many devices of the kind to mirror over (see
+        replica_count); other lessons run on one device."""
         if TRAINERS[name].scale == "workers":
             raise ValueError(f"{name} trains in worker processes: run it with fitways.multiworker")
         self.name, self.config, self.device = name, config, device
         self.framework = framework_of(name)
         cls = trainer_class(name)
-        self.replicas = replicas if TRAINERS[name].scale == "replicas" else 1
         if TRAINERS[name].scale == "replicas":  # the strategy places everything on its devices
-            self.trainer = cls(config, data, devices=self.framework.replica_devices(device, replicas))
+            devices = self.framework.replica_devices(device, replica_count(name, device, replicas))
+            self.trainer = cls(config, data, devices=devices)
             self.scope = contextlib.nullcontext
         else:
             self.scope = lambda: self.framework.device_scope(device)

@@ -8,6 +8,7 @@ import dataclasses
 import statistics
 import time
 
+from fitways.runner import Runner
 from impls.problem import MAX_UPDATES, Config, make_data
 
 RECORDED_RUNS = 2  # timed recorded runs, after an untimed first one, to price the recording itself
@@ -78,11 +79,9 @@ def measure(runner, repeat):
     )
 
 
-def updates_for(seconds, name, device, batch_size, samples, replicas=2):
+def updates_for(seconds, name, device, batch_size, samples, replicas=None):
     """How many updates fill about `seconds` for this trainer, from a timed probe run (after its first
     call): the benchmarks need no per-trainer table, so registering a lesson is all it takes."""
-    from fitways.runner import Runner
-
     config = Config(samples=samples, batch_size=batch_size, updates=PROBE_UPDATES)
     probe = Runner(name, config, make_data(config), device, replicas)
     probe.train()  # tracing and compilation
