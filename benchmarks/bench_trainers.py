@@ -12,12 +12,14 @@ import time
 
 import pytest
 
-from fitways.checks import closed_form_fit, converged
+from fitways.checks import verdict
 from fitways.frameworks import machine_description
-from fitways.registry import TRAINERS, framework_of
+from fitways.problems import PROBLEMS
+from fitways.registry import framework_of
 from fitways.runner import Runner
 from fitways.timing import PROBE_UPDATES, timed, updates_for
-from impls.problem import Config, make_data
+
+LINE = PROBLEMS["line"]
 
 BATCH_SIZES = [16, 256, 4096]
 # 2**20 samples: 256 batches of the largest size. Keras pays a fixed cost per epoch (a new iterator,
@@ -36,9 +38,9 @@ def cases():
     inside the workers) on each device and batch size; the data-parallel ones at each REPLICAS."""
     for device in ["cpu", "gpu"]:
         for batch_size in BATCH_SIZES:
-            for name, entry in TRAINERS.items():
-                framework = framework_of(name)
-                if entry.scale == "workers" or (device == "gpu" and framework.name == "numpy"):
+            for name, entry in LINE.lessons.items():
+                framework = framework_of(entry)
+                if not entry.runs.in_process or (device == "gpu" and framework.name == "numpy"):
                     continue
                 if not framework.installed():
                     marks = [pytest.mark.skip(reason=framework.missing_line())]
@@ -46,8 +48,8 @@ def cases():
                     marks = [pytest.mark.skipif(not framework.gpus(), reason=f"{framework.label} sees no GPU")]
                 else:
                     marks = []
-                for replicas in REPLICAS if entry.scale == "replicas" else [1]:
-                    suffix = f"-{replicas}" if entry.scale == "replicas" else ""
+                for replicas in REPLICAS if entry.runs.takes_replicas else [1]:
+                    suffix = f"-{replicas}" if entry.runs.takes_replicas else ""
                     yield pytest.param(
                         name, device, batch_size, replicas, marks=marks, id=f"{device}-{batch_size}-{name}{suffix}"
                     )
@@ -56,20 +58,26 @@ def cases():
 @pytest.mark.parametrize("name, device, batch_size, replicas", list(cases()))
 def test_train(benchmark, name, device, batch_size, replicas):
     smoke = benchmark.disabled  # plain pytest: one untimed run of PROBE_UPDATES
-    updates = PROBE_UPDATES if smoke else updates_for(ROUND_SECONDS, name, device, batch_size, SAMPLES, replicas)
-    config = Config(samples=SMOKE_SAMPLES if smoke else SAMPLES, batch_size=batch_size, updates=updates)
-    data = make_data(config)
-    closed_form = closed_form_fit(data)
-    runner = Runner(name, config, data, device, replicas)
+    setup = {"samples": SMOKE_SAMPLES if smoke else SAMPLES, "batch_size": batch_size}
+    updates = PROBE_UPDATES if smoke else updates_for(ROUND_SECONDS, LINE, name, device, replicas, **setup)
+    config = LINE.Config(**setup, updates=updates)
+    data = LINE.make_data(config)
+    reference = LINE.reference(config, data)
+
+    def converged(result):
+        params = LINE.named(config, result)
+        return verdict(reference, params, LINE.loss(config, params, *LINE.trained(config, data)))[0]
+
+    runner = Runner(LINE, name, config, data, device, replicas)
     first_result, first_seconds = timed(runner.train)  # tracing + compilation + one run
-    assert converged(closed_form, *first_result), first_result
+    assert converged(first_result), first_result
 
     benchmark.group = f"{device} · batch {batch_size}"
     # pytest-benchmark divides a round's time by nothing; dividing the clock by the round's updates
     # makes every column of the table read as time per update, comparable across trainers.
     benchmark._timer = lambda: time.perf_counter() / updates
     result = benchmark.pedantic(runner.train, setup=runner.reset, rounds=ROUNDS, warmup_rounds=1)
-    assert converged(closed_form, *result), result
+    assert converged(result), result
 
     benchmark.extra_info.update(
         trainer=name,

@@ -15,7 +15,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from fitways.cli import Parser, UsageError, choose_trainers, number, plan_runs  # noqa: E402
 from fitways.frameworks import load as load_frameworks  # noqa: E402
 from fitways.output import OutputError, path_problem, prepare_terminal, warn  # noqa: E402
-from fitways.registry import TRAINERS, framework_of  # noqa: E402
+from fitways.problems import PROBLEMS  # noqa: E402
 
 DEFAULT_BATCH_SIZES = "16,64,256,1024,4096,16384"  # below ~16, lr 0.1 can diverge on one unlucky batch
 SAMPLES = 2**20
@@ -34,64 +34,65 @@ def batch_sizes(text):
 
 def main(argv=None):
     prepare_terminal()
-    parser = Parser(description=__doc__.split("\n\n")[0])
+    parser = Parser(description=(__doc__ or "Batch-size sweep.").split("\n\n")[0])
     parser.add_argument("--out", default="batch_sweep.png", help="PNG to write")
     parser.add_argument("--batch-sizes", default=DEFAULT_BATCH_SIZES, help="comma-separated")
-    parser.add_argument("--impl", "--trainer", dest="trainers", action="append", choices=list(TRAINERS), metavar="NAME",
+    parser.add_argument("--problem", choices=list(PROBLEMS), default="line", help="line or mlp (the network)")
+    parser.add_argument("--hidden", type=number(int), default=None, help="--problem mlp: hidden units")
+    parser.add_argument("--impl", "--trainer", dest="trainers", action="append", metavar="NAME",
                         help="repeatable (default: every installed trainer)")  # fmt: skip
     parser.add_argument("--device", choices=["cpu", "gpu", "all"], default="all")
     parser.add_argument("--repeat", type=number(int), default=3, help="timed runs per point (median)")
     args = parser.parse_args(argv)
     try:
         sizes = batch_sizes(args.batch_sizes)
-        problem = path_problem(args.out, ".png")
-        if problem:
-            raise UsageError(f"--out {problem}")
+        bad_path = path_problem(args.out, ".png")
+        if bad_path:
+            raise UsageError(f"--out {bad_path}")
         if not 1 <= args.repeat <= 100:
             raise UsageError(f"--repeat must be between 1 and 100, got {args.repeat}")
         import importlib.util
 
         if importlib.util.find_spec("matplotlib") is None:
             raise UsageError("the sweep draws with matplotlib, which is not installed (pip install -r requirements.txt)")
-        names, notes = choose_trainers(args.trainers)
-        load_frameworks(framework_of(name).name for name in names)
-        runs, device_notes = plan_runs(names, args.device)
-        workers = [name for name, _ in runs if TRAINERS[name].scale == "workers"]
+        problem = PROBLEMS[args.problem]
+        if args.hidden is not None and problem.name != "mlp":
+            raise UsageError(f"--hidden is the mlp problem's; --problem {problem.name} has no hidden layer")
+        extra = {} if args.hidden is None else {"hidden": args.hidden}
+        problem.Config(samples=max(SAMPLES, 2 * sizes[-1]), batch_size=sizes[-1], **extra)  # every point must be valid
+        names, notes = choose_trainers(problem, args.trainers)
+        load_frameworks(problem.lessons[name].framework for name in names)
+        runs, device_notes = plan_runs(problem, names, args.device)
+        workers = [name for name, _ in runs if not problem.lessons[name].runs.in_process]
         runs = [(name, device) for name, device in runs if name not in workers]
         notes += [f"{name}: skipped, its worker processes are timed by compare.py" for name in dict.fromkeys(workers)]
-    except UsageError as error:
+    except (UsageError, ValueError) as error:
         parser.error(str(error))
     for note in notes + device_notes:
         warn(f"note: {note}")
     try:
-        return sweep(args, sizes, runs)
+        return sweep(args, problem, extra, sizes, runs)
     except OutputError as error:
         warn(f"error: {error}")
         return 1
 
 
-def sweep(args, sizes, runs):
-    from fitways.checks import closed_form_fit, converged
+def sweep(args, problem, extra, sizes, runs):
     from fitways.frameworks import machine_description
     from fitways.plots import plot_sweep
-    from fitways.runner import Runner
-    from fitways.timing import measure, updates_for
-    from impls.problem import Config, make_data
+    from fitways.sweep import point
 
     results, failures = {}, []
     for name, device in runs:
         for size in sizes:
             warn(f"{name} on {device}, batch {size} ...")
-            updates = updates_for(POINT_SECONDS, name, device, size, max(SAMPLES, 2 * sizes[-1]))
-            config = Config(samples=max(SAMPLES, 2 * sizes[-1]), batch_size=size, updates=updates)
-            data = make_data(config)
-            measurement = measure(Runner(name, config, data, device), args.repeat)
-            ok = converged(closed_form_fit(data), *measurement.final)
+            setup = {"samples": max(SAMPLES, 2 * sizes[-1]), "batch_size": size, **extra}
+            seconds, ok = point(problem, name, device, setup, args.repeat, POINT_SECONDS)
             if not ok:
                 failures.append(f"{name} on {device} at batch {size}")
-            results.setdefault((name, device), []).append((size, measurement.seconds_per_update, ok))
-            print(f"{name:<17} {device:<4} batch {size:>6}: {measurement.seconds_per_update * 1e6:10.3f} µs/update", flush=True)
-    machine = machine_description(sorted({framework_of(name).name for name, _ in runs}))
+            results.setdefault((name, device), []).append((size, seconds, ok))
+            print(f"{name:<17} {device:<4} batch {size:>6}: {seconds * 1e6:10.3f} µs/update", flush=True)
+    machine = machine_description(sorted({problem.lessons[name].framework for name, _ in runs}))
     plot_sweep(args.out, f"{machine['cpu']}; Python {machine['python']}", results)
     warn(f"wrote {args.out}")
     if failures:

@@ -26,14 +26,13 @@ from collections import Counter, namedtuple
 
 os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"  # before TensorFlow is imported: keeps its C++ start-up log quiet
 
-import numpy as np  # noqa: E402
-
-import impls  # noqa: E402, F401  (sets KERAS_BACKEND before Keras is imported)
 import keras  # noqa: E402
+import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from tensorflow.python.framework import op_callbacks  # noqa: E402  (private: the eager op hook)
 from tensorflow.tsl.profiler.protobuf import xplane_pb2  # noqa: E402  (private: the profiler's trace format)
 
+import impls  # noqa: E402, F401  (sets KERAS_BACKEND before Keras is imported)
 from impls import gradient_tape, keras_fit, numpy_manual, tf_function, tf_graph_loop, tf_xla  # noqa: E402
 from impls.problem import Config, make_data  # noqa: E402
 

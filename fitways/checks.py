@@ -1,6 +1,6 @@
-"""What a result is judged by: the closed-form fit, the reference loss, converged and diverged.
+"""What a result is judged by: its distance to the problem's reference, converged and diverged.
 
-Every comparison is written so that NaN fails it: `distance < TOLERANCE` is False for NaN, and a
+Every comparison is written so that NaN fails it: `distance <= limit` is False for NaN, and a
 check that fails on `not (error <= limit)` cannot pass a value it could not measure.
 """
 
@@ -8,49 +8,60 @@ import math
 
 import numpy as np
 
-TOLERANCE = 0.01  # converged: |W − W*| and |b − b*| below this, (W*, b*) the closed-form fit
-DIVERGENCE_FACTOR = 1e6  # diverged: |W| or |b| a million times the problem's scale, or non-finite
+TOLERANCE = 0.01  # converged: every parameter within this of the reference ...
+ULPS = 16  # ... or within 16 float32 steps of it, where that is more (float32 holds ~7 digits)
+LOSS_TOLERANCE = TOLERANCE**2  # with no single reference answer: a loss within this of the best
+DIVERGENCE_FACTOR = 1e6  # diverged: a parameter a million times the problem's scale, or non-finite
 
 
-def closed_form_fit(data):
-    """Least squares in float64: the (W, b) no trainer can beat on the mean squared error — the best
-    fit this data supports. With residuals below huber_delta, it is the Huber optimum too."""
-    design = np.stack([data.x.astype(np.float64), np.ones(len(data.x))], axis=1)
-    (W, b), *_ = np.linalg.lstsq(design, data.y.astype(np.float64), rcond=None)
-    return float(W), float(b)
+def tolerance(reference_value):
+    """How close to a reference value counts as there: 0.01, or 16 float32 steps at that value
+    (2^-23 relative each) where that is more — float32 cannot come closer than a step or two to 499839.72."""
+    return TOLERANCE + ULPS * 2.0**-23 * np.abs(reference_value)
 
 
-def loss_value(config, W, b, x, y):
-    """The configured loss of W·x + b on (x, y), in float64."""
-    residual = np.float64(W) * np.asarray(x, np.float64) + np.float64(b) - np.asarray(y, np.float64)
-    if config.loss == "mse":
-        return float(np.mean(residual**2))
-    delta, size = config.huber_delta, np.abs(residual)
-    return float(np.mean(np.where(size <= delta, 0.5 * size**2, delta * (size - 0.5 * delta))))
+def distance(params, to):
+    """The largest |θ − θ′| over every number of every parameter; inf for anything non-finite."""
+    worst = max(float(np.max(np.abs(np.asarray(params[name]) - to[name]), initial=0.0)) for name in to)
+    return worst if math.isfinite(worst) else math.inf
 
 
-def distance(W, b, to):
-    """max(|W − W′|, |b − b′|): how far (W, b) is from the point `to`."""
-    return max(abs(W - to[0]), abs(b - to[1]))
+def near(params, to):
+    """Every number within tolerance() of its reference; False for anything non-finite."""
+    return all(bool(np.all(np.abs(np.asarray(params[name]) - to[name]) <= tolerance(to[name]))) for name in to)
 
 
-def converged(closed_form, W, b):
-    """Within TOLERANCE of the closed-form fit; False for anything non-finite."""
-    return distance(W, b, closed_form) < TOLERANCE
+def verdict(reference, params, loss):
+    """(converged, why not): near the reference's parameters — or, where the data has no single answer,
+    a loss within LOSS_TOLERANCE of the best — and under the reference's loss ceiling, if it has one."""
+    if reference.parameters is not None:
+        if not near(params, reference.parameters):
+            return False, f"not within {TOLERANCE:g} of the {reference.label}"
+    elif not loss <= reference.loss + LOSS_TOLERANCE:
+        return False, f"loss more than {LOSS_TOLERANCE:g} above the best, {reference.loss:.3g}"
+    if reference.ceiling is not None and not loss <= reference.ceiling:
+        return False, f"loss above {reference.ceiling:.3g}"
+    return True, None
 
 
-def divergence_bound(config):
-    """|W| or |b| beyond this is no fit of this data: a million times the largest scale in the problem."""
-    scale = 1 + 5 * abs(config.true_W) + abs(config.true_b) + config.noise + abs(config.W0) + abs(config.b0)
-    return DIVERGENCE_FACTOR * scale
+def divergence_bound(problem, config):
+    """|θ| beyond this is no fit of this data: a million times the largest scale in the problem."""
+    return DIVERGENCE_FACTOR * problem.scale(config)
 
 
-def diverging(config, loss, W, b):
-    """The one divergence rule every trainer is judged by: a non-finite value, or W, b or the loss
-    beyond any sane fit. loss may be None (a trainer that never sees a batch loss)."""
-    bound = divergence_bound(config)
-    values_ok = abs(W) <= bound and abs(b) <= bound and (loss is None or abs(loss) <= bound**2)
-    return not values_ok  # NaN makes every comparison False, so NaN is diverging
+def diverging(problem, config, loss, params):
+    """The one divergence rule every trainer is judged by: a non-finite value, or a parameter or the
+    loss beyond any sane fit. loss may be None (a trainer that never sees a batch loss); params are
+    by name or in order."""
+    values = params.values() if isinstance(params, dict) else params
+    return not within(divergence_bound(problem, config), loss, values)
+
+
+def within(bound, loss, values):
+    """Every value and the loss inside the divergence bound (the loss: its square); False for NaN,
+    since NaN makes every comparison False."""
+    largest = max((abs(v) if isinstance(v, float) else float(np.max(np.abs(v), initial=0.0)) for v in values), default=0.0)
+    return largest <= bound and (loss is None or abs(loss) <= bound**2)
 
 
 def finite_or_none(value):

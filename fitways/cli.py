@@ -5,8 +5,7 @@ import re
 import sys
 
 from fitways.frameworks import FRAMEWORKS
-from fitways.registry import TRAINERS, framework_of
-from fitways.runner import replica_count
+from fitways.registry import framework_of
 
 
 class UsageError(Exception):
@@ -48,29 +47,40 @@ def number(kind):
     return convert
 
 
-def trainers_epilog():
-    lines = "".join(f"  {name:<17} {entry.summary} ({FRAMEWORKS[entry.framework].label})\n" for name, entry in TRAINERS.items())
-    return "trainers:\n" + lines
+def trainers_epilog(problems):
+    """The lessons of each problem, for --help."""
+    lines = []
+    for problem in problems.values():
+        lines.append(f"trainers for --problem {problem.name} ({problem.summary}):")
+        lines += [
+            f"  {name:<17} {entry.summary} ({FRAMEWORKS[entry.framework].label})" for name, entry in problem.lessons.items()
+        ]
+    return "\n".join(lines) + "\n"
 
 
-def choose_trainers(asked):
+def choose_trainers(problem, asked):
     """The trainers to run: those asked for (each once, in order), or every one whose framework is
-    installed. A trainer asked for by name whose framework is missing is a UsageError; one left out
-    of the default set gets a note. Returns (names, notes)."""
+    installed. A trainer asked for by name that the problem has no lesson for, or whose framework is
+    missing, is a UsageError; one left out of the default set gets a note. Returns (names, notes)."""
     if asked:
         names = list(dict.fromkeys(asked))
         for name in names:
-            if not framework_of(name).installed():
-                raise UsageError(f"--impl {name}: {framework_of(name).missing_line()}")
+            if name not in problem.lessons:
+                raise UsageError(
+                    f"--impl {name}: --problem {problem.name} has no lesson of that name "
+                    f"(it has {', '.join(problem.lessons)})"
+                )
+            if not framework_of(problem.lessons[name]).installed():
+                raise UsageError(f"--impl {name}: {framework_of(problem.lessons[name]).missing_line()}")
         return names, []
     names, missing = [], {}
-    for name in TRAINERS:
-        (names if framework_of(name).installed() else missing.setdefault(framework_of(name), [])).append(name)
+    for name, entry in problem.lessons.items():
+        (names if framework_of(entry).installed() else missing.setdefault(framework_of(entry), [])).append(name)
     notes = [f"{', '.join(skipped)}: skipped, {framework.missing_line()}" for framework, skipped in missing.items()]
     return names, notes
 
 
-def plan_runs(names, requested):
+def plan_runs(problem, names, requested):
     """(name, device) pairs to run for --device cpu|gpu|all, and a note for each kind of run skipped.
     Each framework looks for its own GPU. --device gpu where none of the trainers' frameworks sees
     one is a UsageError."""
@@ -79,13 +89,10 @@ def plan_runs(names, requested):
     for device in devices:
         skipped = {}
         for name in names:
-            framework = framework_of(name)
-            if device == "gpu" and framework.name == "numpy":
-                skipped.setdefault("numpy runs on the CPU only", []).append(name)
-            elif device == "gpu" and TRAINERS[name].scale == "workers":
-                skipped.setdefault("its worker processes train on their CPUs", []).append(name)
-            elif device == "gpu" and not framework.gpus():
-                skipped.setdefault(f"{framework.label} sees no GPU", []).append(name)
+            entry = problem.lessons[name]
+            why = entry.runs.gpu_problem(framework_of(entry)) if device == "gpu" else None
+            if why:
+                skipped.setdefault(why, []).append(name)
             else:
                 runs.append((name, device))
         if requested == "gpu" and not runs:
@@ -94,17 +101,30 @@ def plan_runs(names, requested):
     return runs, notes
 
 
-def check_replicas(config, runs, asked):
-    """UsageError for a replica count that cannot work. On the CPU this splits TensorFlow's CPU into
-    that many logical devices, which must happen before TensorFlow starts its runtime."""
+def check_scale(problem, config, runs, asked, named):
+    """The runs that can work with this batch size and replica count (--replicas `asked`), and a note
+    for each one skipped. A trainer the user named (`named`) that cannot work is a UsageError; one
+    from the default set is skipped."""
     if asked is not None and not 1 <= asked <= 64:
         raise UsageError(f"--replicas must be between 1 and 64, got {asked}")
+    kept, notes = [], []
     for name, device in runs:
-        count, scale = replica_count(name, device, asked), TRAINERS[name].scale
-        if scale != "device" and config.batch_size % count:
-            what = "workers" if scale == "workers" else "replicas"
-            raise UsageError(f"--batch-size {config.batch_size} does not split evenly across {count} {what} ({name})")
-        if scale == "replicas":
-            available = len(framework_of(name).gpus()) if device == "gpu" else framework_of(name).logical_cpus(count)
-            if count > available:
-                raise UsageError(f"--replicas {count}: {name} on {device} can have at most {available} here")
+        entry = problem.lessons[name]
+        framework = framework_of(entry)
+        count = entry.runs.replicas(framework, device, asked)
+        why = entry.runs.batch_problem(config, count) or entry.runs.device_problem(framework, device, count)
+        if why and named:
+            raise UsageError(f"{why} ({name})")
+        if why:
+            notes.append(f"{name} on {device}: skipped, {why}")
+        else:
+            kept.append((name, device))
+    return kept, notes
+
+
+def check_replicas_apply(problem, names, asked):
+    """--replicas where no data-parallel trainer runs is a UsageError: it would be ignored."""
+    if asked is not None and not any(problem.lessons[name].runs.takes_replicas for name in names):
+        data_parallel = [name for name, entry in problem.lessons.items() if entry.runs.takes_replicas]
+        who = ", ".join(data_parallel) if data_parallel else f"no --problem {problem.name} lesson"
+        raise UsageError(f"--replicas applies to the data-parallel trainers ({who}), and none of them runs")

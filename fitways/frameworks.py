@@ -84,6 +84,9 @@ class TensorFlow(Framework):
                 import tensorflow as tf
 
                 TensorFlow._gpus = tf.config.list_physical_devices("GPU")  # probing CUDA logs when there is none
+                # the suite builds many trainers on purpose; "N out of the last M calls triggered
+                # tf.function retracing" is about them, not about a lesson (tests/test_tracing.py checks those)
+                tf.get_logger().setLevel(logging.ERROR)
         return sys.modules["tensorflow"]
 
     def gpus(self):

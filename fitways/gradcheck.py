@@ -1,56 +1,85 @@
-"""Gradient check: each lesson's gradient next to a float64 central finite difference.
+"""Gradient check: each lesson's gradient next to a float64 central finite difference, for every
+number of every parameter.
 
-    dL/dW ≈ (L(W + h, b) − L(W − h, b)) / 2h,   h = 1e-6
+    dL/dθ_k ≈ (L(θ + h·e_k) − L(θ − h·e_k)) / 2h,   h = 1e-6 · max(1, rms residual at θ)
 
-The central difference is exact up to O(h²) (≈1e-12 here) plus float64 rounding (≈1e-10), so
-it is a reference the float32 lessons (≈1e-7 relative) can be judged against. A value that is not
-finite can be judged against nothing: it fails.
+The central difference is off by O(h²) from truncation and by about ε·L/h from float64 rounding
+(ε ≈ 1e-16). L grows as the residuals squared, so a fixed h that is right for residuals near 1 is
+2 % wrong at 1e8 (--noise 1e8): h grows with the residuals' size, which keeps the rounding term near
+1e-10 of the gradient whatever the scale, and the truncation term is nil for the line (its loss is
+quadratic in W and b) and ≈ 1e-12 for the network. That makes it a reference the float32 lessons
+(≈1e-7 relative) can be judged against. A value that is not finite is judged against nothing: it fails.
 """
 
 import math
 
 import numpy as np
 
-from fitways.checks import loss_value
-
 STEP = 1e-6
 MAX_RELATIVE_ERROR = 1e-4  # float32 arithmetic over a batch, with room to spare
 
 
-def finite_difference(config, W, b, x, y, h=STEP):
-    dW = (loss_value(config, W + h, b, x, y) - loss_value(config, W - h, b, x, y)) / (2 * h)
-    db = (loss_value(config, W, b + h, x, y) - loss_value(config, W, b - h, x, y)) / (2 * h)
-    return dW, db
+def step(problem, config, params, x, y):
+    """h for this point: STEP, scaled up with the residuals' root mean square."""
+    residual = problem.predict(config, params, x) - y
+    return STEP * max(1.0, float(np.sqrt(np.mean(residual**2))))
+
+
+def finite_difference(problem, config, params, x, y, h=None):
+    """The float64 central difference of the loss for every number of every parameter, by name."""
+    x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
+    params = {name: np.array(value, np.float64) for name, value in params.items()}
+    h = step(problem, config, params, x, y) if h is None else h
+    gradient = {}
+    for name, value in params.items():
+        slope = np.zeros_like(value)
+        for index in np.ndindex(value.shape):
+            moved = value.copy()
+            moved[index] = value[index] + h
+            up = problem.loss(config, {**params, name: moved}, x, y)
+            moved[index] = value[index] - h
+            down = problem.loss(config, {**params, name: moved}, x, y)
+            slope[index] = (up - down) / (2 * h)
+        gradient[name] = slope
+    return gradient
 
 
 def relative_error(value, expected):
-    """|value − expected| relative to the larger of the two; inf when either is not finite."""
-    if not (math.isfinite(value) and math.isfinite(expected)):
+    """max |value − expected| over one parameter's numbers, relative to the larger of the two's largest
+    magnitude; inf when anything is not finite."""
+    value, expected = np.asarray(value, np.float64), np.asarray(expected, np.float64)
+    if not (np.all(np.isfinite(value)) and np.all(np.isfinite(expected))):
         return math.inf
-    return abs(value - expected) / max(abs(value), abs(expected), 1e-12)
+    scale = max(float(np.max(np.abs(value), initial=0)), float(np.max(np.abs(expected), initial=0)), 1e-12)
+    return float(np.max(np.abs(value - expected), initial=0)) / scale
 
 
 def passes(error):
     return error <= MAX_RELATIVE_ERROR  # False for NaN
 
 
-def random_points(config, data, count=3, seed=1234):
-    """(W, b, x, y) at random parameters on random batches of the configured size."""
+def random_points(problem, config, data, count=3, seed=1234):
+    """(parameters by name, x, y) at random parameters near the start, on random batches of the configured size."""
     rng = np.random.default_rng(seed)
     points = []
     for _ in range(count):
         start = rng.integers(config.batches_per_epoch) * config.batch_size
         batch = slice(start, start + config.batch_size)
-        points.append((rng.uniform(-1, 4), rng.uniform(-3, 2), data.x[batch], data.y[batch]))
+        params = {  # float32 values, so that the lesson and the reference differentiate at the same point
+            name: (value + rng.uniform(-2, 2, np.shape(value))).astype(np.float32).astype(np.float64)
+            for name, value in problem.start(config).items()
+        }
+        points.append((params, data.x[batch], data.y[batch]))
     return points
 
 
 def check(runner, points):
-    """Rows of {W, b, gradient, finite_difference, error} for one runner, error the worse of the two."""
+    """Rows of {parameters, gradient, finite_difference, error} for one runner; error is the worst over
+    the parameters, each judged relative to its own largest number."""
     rows = []
-    for W, b, x, y in points:
-        ours = runner.gradient(W, b, x, y)
-        expected = finite_difference(runner.config, W, b, x, y)
-        error = max(relative_error(o, e) for o, e in zip(ours, expected))
-        rows.append({"W": W, "b": b, "gradient": ours, "finite_difference": expected, "error": error})
+    for params, x, y in points:
+        ours = runner.gradient(params, x, y)
+        expected = finite_difference(runner.problem, runner.config, params, x, y)
+        error = max(relative_error(ours[name], expected[name]) for name in expected)
+        rows.append({"parameters": params, "gradient": ours, "finite_difference": expected, "error": error})
     return rows

@@ -1,11 +1,11 @@
 """Runs impls/tf_multiworker as a cluster of worker processes on this machine, and always cleans up.
 
-    run(config, workers=2)  →  MultiworkerResult(W, b, rows, train_seconds, record_seconds, wall_seconds)
-    measure(config, repeat)  →  the Measurement fitways.timing.measure gives for in-process trainers
+    run(problem, name, config, workers=2)  →  MultiworkerResult(final, rows, train_seconds, record_seconds, wall_seconds)
+    measure(problem, name, config, repeat)  →  the Measurement fitways.timing.measure gives in process
 
 Each worker runs this file as a script (not as fitways.multiworker, so that no package __init__ can
 run a TensorFlow op before the worker makes its strategy) with its own TF_CONFIG (the cluster of loopback ports
-chosen here, and its index) and the config as JSON in FITWAYS_CONFIG. Every worker trains; worker 0
+chosen here, and its index) and the problem, lesson and config as JSON in FITWAYS_CONFIG. Every worker trains; worker 0
 writes the result as JSON to a file named on its command line. The workers run in their own process
 groups, killed whatever happens here: success, a worker's failure, a timeout, Ctrl-C. A port taken
 between choosing it and a worker binding it is retried with fresh ports.
@@ -23,21 +23,21 @@ import tempfile
 import time
 from pathlib import Path
 
-from impls.problem import Config, make_data
-
 WORKERS = 2
-PLACED_ON = f"CPU:0 of {WORKERS} workers"
 TIMEOUT = 120.0  # seconds for a whole run: start-up (≈5 s a worker here) and training
 PORT_ATTEMPTS = 3
 PORT_IN_USE = ("address already in use", "could not start grpc server", "failed to add port")
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def placed_on(workers=WORKERS):
+    return f"CPU:0 of {workers} workers"
+
+
 @dataclasses.dataclass(frozen=True)
 class MultiworkerResult:
-    W: float
-    b: float
-    rows: list | None  # [(update, loss, W, b)] per update of one more, recorded run, when asked for
+    final: tuple  # the parameters, in the problem's order
+    rows: list | None  # [(update, loss, *parameters)] per update of one more, recorded run, when asked for
     train_seconds: list  # each unrecorded train() inside worker 0, the first one tracing included
     record_seconds: float | None  # the recorded run's
     wall_seconds: float  # from launching the workers to having the result, start-up included
@@ -51,17 +51,15 @@ class _PortInUse(Exception):
     pass
 
 
-def measure(config, repeat, workers=WORKERS):
+def measure(problem, name, config, repeat, workers=WORKERS):
     """The first call, `repeat` steady-state runs and a recorded run, all inside the workers (a
     process start per run would time TensorFlow's import, not training)."""
     from fitways.timing import Measurement
-    from fitways.trajectory import Trajectory
 
-    result = run(config, workers, record=True, runs=1 + repeat)
-    W, b = result.W, result.b
+    result = run(problem, name, config, workers, record=True, runs=1 + repeat)
     return Measurement(
-        final=(W, b),
-        trajectory=Trajectory.from_rows(config, [(update + 1, *values) for update, *values in result.rows]),
+        final=result.final,
+        trajectory=trajectory(problem, config, result.rows),
         updates=config.updates,
         first_seconds=result.train_seconds[0],
         run_seconds=result.train_seconds[1:],
@@ -69,12 +67,19 @@ def measure(config, repeat, workers=WORKERS):
     )
 
 
-def run(config, workers=WORKERS, record=False, runs=1, timeout=TIMEOUT):
+def trajectory(problem, config, rows):
+    """The Trajectory of a worker's recorded rows (updates counted from 0 there)."""
+    from fitways.trajectory import Trajectory
+
+    return Trajectory.from_rows(problem, config, [(update + 1, loss, parameters) for update, loss, *parameters in rows])
+
+
+def run(problem, name, config, workers=WORKERS, record=False, runs=1, timeout=TIMEOUT):
     """Trains config across `workers` processes, `runs` times from the start (reset) to time the
     steady state, then once more recorded if asked; worker 0's result (W, b of the last plain run)."""
     for _ in range(PORT_ATTEMPTS):
         try:
-            return _run_once(config, workers, record, runs, timeout)
+            return _run_once(problem, name, config, workers, record, runs, timeout)
         except _PortInUse:
             continue
     raise WorkerError(f"could not start {workers} workers: their ports were taken {PORT_ATTEMPTS} times in a row")
@@ -92,7 +97,7 @@ def free_ports(count):
             s.close()
 
 
-def _run_once(config, workers, record, runs, timeout):
+def _run_once(problem, name, config, workers, record, runs, timeout):
     cluster = {"worker": [f"localhost:{port}" for port in free_ports(workers)]}
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="fitways-workers-") as folder:
@@ -102,7 +107,9 @@ def _run_once(config, workers, record, runs, timeout):
                 env = dict(
                     os.environ,
                     TF_CONFIG=json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}}),
-                    FITWAYS_CONFIG=json.dumps({**config.asdict(), "record": record, "runs": runs}),
+                    FITWAYS_CONFIG=json.dumps(
+                        {"problem": problem.name, "lesson": name, "config": config.asdict(), "record": record, "runs": runs}
+                    ),
                     TF_CPP_MIN_LOG_LEVEL="2",
                     CUDA_VISIBLE_DEVICES="",  # the workers train on their CPUs, and are labelled so
                     PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
@@ -124,7 +131,7 @@ def _run_once(config, workers, record, runs, timeout):
                 log.close()
     rows = [tuple(row) for row in result["rows"]] if record else None
     return MultiworkerResult(
-        result["W"], result["b"], rows, result["train_seconds"], result["record_seconds"], time.perf_counter() - start
+        tuple(result["final"]), rows, result["train_seconds"], result["record_seconds"], time.perf_counter() - start
     )
 
 
@@ -180,27 +187,40 @@ def _kill(process):
 
 def _worker(result_path):
     """One worker: the strategy first (before any other TensorFlow op), then train, then worker 0 reports."""
-    options = json.loads(os.environ["FITWAYS_CONFIG"])
-    record, runs = options.pop("record"), options.pop("runs")
-    config = Config(**options)
-    from impls.tf_multiworker import Trainer  # TensorFlow is imported only in the worker
+    import importlib
 
-    trainer = Trainer(config, make_data(config))
+    import numpy as np
+
+    from fitways.problems import PROBLEMS
+
+    options = json.loads(os.environ["FITWAYS_CONFIG"])
+    problem = PROBLEMS[options["problem"]]
+    config = problem.Config(**options["config"])
+    # TensorFlow is imported only here, in the worker
+    Trainer = importlib.import_module(problem.lessons[options["lesson"]].module).Trainer
+    trainer = Trainer(config, problem.make_data(config))
+    start_values = problem.initial_parameters(config)
     seconds = []
-    for _ in range(runs):
-        trainer.reset(config.W0, config.b0)
+    for _ in range(options["runs"]):
+        trainer.reset(*start_values)
         start = time.perf_counter()
-        W, b = trainer.train()  # Python floats: training is over when the clock stops
+        final = trainer.train()  # on the host: training is over when the clock stops
         seconds.append(time.perf_counter() - start)
     rows, record_seconds = [], None
-    if record:
-        trainer.reset(config.W0, config.b0)
+    if options["record"]:
+        trainer.reset(*start_values)
         start = time.perf_counter()
-        trainer.train(log=lambda update, loss, W, b: rows.append((update, float(loss), float(W), float(b))))
+        trainer.train(log=lambda update, loss, *parameters: rows.append((update, float(loss), *parameters)))
         record_seconds = time.perf_counter() - start
     if result_path:
         partial = Path(result_path + ".partial")
-        result = {"W": W, "b": b, "rows": rows, "train_seconds": seconds, "record_seconds": record_seconds}
+        as_lists = lambda values: [np.asarray(value, np.float64).tolist() for value in values]  # noqa: E731
+        result = {
+            "final": as_lists(final),
+            "rows": [(update, loss, *as_lists(parameters)) for update, loss, *parameters in rows],
+            "train_seconds": seconds,
+            "record_seconds": record_seconds,
+        }
         partial.write_text(json.dumps(result))  # json writes NaN for a diverged run; json reads it back
         partial.replace(result_path)  # the launcher never reads a half-written file
 

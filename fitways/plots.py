@@ -15,22 +15,27 @@ def save(figure, path):
     plt.close(figure)
 
 
-def plot_comparison(path, config, data, closed_form, rows, trajectories):
-    """Four panels: batch loss per update, the path of (W, b), the fitted lines over the data, µs per update."""
+def plot_comparison(path, problem, config, data, reference, rows, trajectories):
+    """Four panels: batch loss per update; the path of (W, b) for a two-parameter problem, the distance
+    from the start otherwise; the fitted curves over the data; µs per update."""
     figure, ((losses, path_panel), (lines, speed)) = plt.subplots(2, 2, figsize=(15, 10), layout="constrained")
-    figure.suptitle(
-        f"fitways: y = W·x + b, {config.samples} samples, batch {config.batch_size}, lr {config.lr:g}, "
-        f"{config.updates} updates, {config.loss} loss"
-    )
+    figure.suptitle(f"fitways, {problem.name}: {problem.setup_line(config)}")
+    two = len(problem.parameters) == 2
+    start = problem.start(config)
     for (name, device), trajectory in trajectories.items():
         label = f"{name} ({device})"
         if not trajectory.every_update:
             label += f", every {trajectory.updates[0]}th update"
         if trajectory.loss is not None:  # keras_fit_tuned sees only every steps_per_execution-th update
             losses.plot(trajectory.updates, trajectory.loss, label=label, linewidth=1.2, alpha=0.8)
-        W = np.concatenate([[config.W0], trajectory.W])
-        b = np.concatenate([[config.b0], trajectory.b])
-        path_panel.plot(W, b, marker=".", markersize=3, linewidth=0.8, alpha=0.7, label=label)
+        if two:
+            first, second = problem.parameters
+            walk = [np.concatenate([np.ravel(start[n]), trajectory[n].reshape(-1)]) for n in (first, second)]
+            path_panel.plot(*walk, marker=".", markersize=3, linewidth=0.8, alpha=0.7, label=label)
+        else:
+            moved = sum(np.sum((trajectory[n] - start[n]).reshape(len(trajectory.updates), -1) ** 2, axis=1)
+                        for n in problem.parameters)  # fmt: skip
+            path_panel.plot(trajectory.updates, np.sqrt(moved), linewidth=1.2, alpha=0.8, label=label)
     losses.set(
         yscale="log",
         xlabel="update",
@@ -43,28 +48,39 @@ def plot_comparison(path, config, data, closed_form, rows, trajectories):
         note = f"not shown, no batch loss seen: {', '.join(unseen)}"
         losses.text(0.02, 0.02, note, fontsize=8, transform=losses.transAxes)
 
-    path_panel.plot(config.W0, config.b0, "ko", label=f"start ({config.W0:g}, {config.b0:g})")
-    path_panel.plot(*closed_form, "r*", markersize=14, label="closed-form fit")
-    path_panel.set(xlabel="W", ylabel="b", title="The path of (W, b): each update overshoots W, then settles")
+    if two:
+        first, second = problem.parameters
+        path_panel.plot(start[first], start[second], "ko", label=f"start ({start[first]:g}, {start[second]:g})")
+        if reference.parameters is not None:
+            path_panel.plot(reference.parameters[first], reference.parameters[second], "r*", markersize=14,
+                            label="closed-form fit")  # fmt: skip
+        path_panel.set(xlabel=first, ylabel=second, title=f"The path of ({first}, {second}): each update overshoots, then settles")
+    else:
+        path_panel.set(xlabel="update", ylabel="‖θ − θ₀‖ (every parameter)",
+                       title="How far the parameters have moved from the start")  # fmt: skip
     path_panel.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))  # outside: the path fills the box
 
     shown = np.random.default_rng(0).choice(config.samples, size=min(400, config.samples), replace=False)
     lines.scatter(data.x[shown], data.y[shown], s=6, color="0.6", label=f"data ({len(shown)} of {config.samples})")
-    x = np.array([data.x.min(), data.x.max()])
-    true_line = f"true line y = {config.true_W:g}x − {-config.true_b:g}"
-    lines.plot(x, config.true_W * x + config.true_b, "k--", linewidth=2, label=true_line)
-    zoom = lines.inset_axes([0.55, 0.08, 0.42, 0.38])
-    zoom.plot([-0.01, 0.01], config.true_b + config.true_W * np.array([-0.01, 0.01]), "k--", linewidth=2)
+    x = np.linspace(data.x.min(), data.x.max(), 200 if not two else 2).astype(np.float64)
+    truth = problem.truth(config)
+    zoom = None
+    if truth is not None:
+        true_line = f"true line y = {config.true_W:g}x − {-config.true_b:g}"
+        lines.plot(x, problem.predict(config, truth, x), "k--", linewidth=2, label=true_line)
+        zoom = lines.inset_axes([0.55, 0.08, 0.42, 0.38])
+        near_zero = np.array([-0.01, 0.01])
+        zoom.plot(near_zero, problem.predict(config, truth, near_zero), "k--", linewidth=2)
     for row in rows:
-        if row["W"] is not None:
-            for axes in (lines, zoom):
-                axes.plot(x, row["W"] * x + row["b"], linewidth=1, alpha=0.7, label=f"{row['trainer']} ({row['device']})")
-    zoom.set(xlim=(-0.01, 0.01), ylim=(config.true_b - 0.03, config.true_b + 0.03), xticks=[-0.01, 0, 0.01])
-    zoom.tick_params(labelsize=7)
-    zoom.set_title("zoom at x = 0: fits sit\nnoise/2 above the true b", fontsize=8)
-    lines.set(
-        xlabel="x", ylabel="y", title=f"Fitted lines (closed form: W = {closed_form[0]:.4f}, b = {closed_form[1]:.4f})"
-    )
+        if row["parameters"] is not None:
+            params = {n: np.asarray(v) for n, v in row["parameters"].items()}
+            for axes in (lines, zoom) if zoom else (lines,):
+                axes.plot(x, problem.predict(config, params, x), linewidth=1, alpha=0.7, label=f"{row['trainer']} ({row['device']})")
+    if zoom:
+        zoom.set(xlim=(-0.01, 0.01), ylim=(config.true_b - 0.03, config.true_b + 0.03), xticks=[-0.01, 0, 0.01])
+        zoom.tick_params(labelsize=7)
+        zoom.set_title("zoom at x = 0: fits sit\nnoise/2 above the true b", fontsize=8)
+    lines.set(xlabel="x", ylabel="y", title=f"Fitted {'lines' if two else 'curves'} over the data")
     lines.legend(fontsize=7, loc="upper left")
 
     ordered = sorted(rows, key=lambda row: row["seconds_per_update"])
@@ -75,15 +91,17 @@ def plot_comparison(path, config, data, closed_form, rows, trajectories):
     speed.set(
         xscale="log",
         xlabel="µs per update (median, log scale; red: did not converge)",
-        title="Cost per update: for two parameters it is all overhead",
+        title=f"Cost per update, {sum(np.size(v) for v in start.values())} parameters"
+        f"{'' if not two else ': for two parameters it is all overhead'}",
     )
-    speed.set_xlim(min(micros) / 2, max(micros) * 4)  # room for the labels
+    if micros:
+        speed.set_xlim(min(micros) / 2, max(micros) * 4)  # room for the labels
     speed.invert_yaxis()
     save(figure, path)
 
 
-def plot_sweep(path, machine, results):
-    """µs per update against batch size, a line per (trainer, device).
+def plot_sweep(path, machine, results, axis="batch size"):
+    """µs per update against the swept value (the batch size, by default), a line per (trainer, device).
 
     results: {(name, device): [(batch_size, seconds_per_update, converged), ...]}; a run that did not
     converge is drawn as a red cross, so a fast wrong answer cannot pass for a fast right one.
@@ -98,7 +116,7 @@ def plot_sweep(path, machine, results):
     axes.set(
         xscale="log",
         yscale="log",
-        xlabel="batch size",
+        xlabel=axis,
         ylabel="µs per update (median)",
         title=f"Where per-update overhead stops dominating\n{machine}",
     )

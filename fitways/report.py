@@ -1,26 +1,37 @@
 """What compare.py shows: one row per run, the table, and the same rows as strict JSON."""
 
 import json
+import math
 
-from fitways.checks import TOLERANCE, converged, distance, diverging, finite_or_none, loss_value
+from fitways.checks import TOLERANCE, distance, diverging, finite_or_none, verdict
 from fitways.output import write_atomically
 
 
-def result_row(config, data, closed_form, run, placed_on, measurement):
-    """One row of the table and the JSON; run is (trainer, device)."""
+def result_row(problem, config, data, reference, run, placed_on, measurement):
+    """One row of the table and the JSON; run is (trainer, device). Every final parameter is in it by
+    name, so that anyone can recompute the loss and the verdict from the JSON."""
     trajectory = measurement.trajectory
-    W, b = measurement.final
-    diverged = trajectory.diverged_at is not None or diverging(config, None, W, b)
-    return {
+    params = problem.named(config, measurement.final)
+    diverged = trajectory.diverged_at is not None or diverging(problem, config, None, params)
+    loss = finite_or_none(problem.loss(config, params, *problem.trained(config, data)))
+    converged, why_not = (False, None) if diverged else verdict(reference, params, math.inf if loss is None else loss)
+    truth = problem.truth(config)
+    row = {
         "trainer": run[0],
         "device": run[1],
         "placed_on": placed_on,
-        "W": None if diverged else W,
-        "b": None if diverged else b,
-        "loss": None if diverged else finite_or_none(loss_value(config, W, b, data.x, data.y)),
-        "distance_to_closed_form": None if diverged else distance(W, b, closed_form),
-        "distance_to_true_line": None if diverged else distance(W, b, (config.true_W, config.true_b)),
-        "converged": not diverged and converged(closed_form, W, b),
+        "parameters": None if diverged else {name: value.tolist() for name, value in params.items()},
+        "loss": None if diverged else loss,
+        "distance_to_reference": None
+        if diverged or reference.parameters is None
+        else finite_or_none(distance(params, reference.parameters)),
+    }
+    if truth is not None:
+        row["distance_to_true_line"] = None if diverged else finite_or_none(distance(params, truth))
+    return {
+        **row,
+        "converged": converged,
+        "why_not": why_not,
         "diverged_at": trajectory.diverged_at,
         "divergence": trajectory.divergence or ("diverged" if diverged else None),
         "first_call_extra_seconds": measurement.first_call_extra_seconds,
@@ -31,11 +42,17 @@ def result_row(config, data, closed_form, run, placed_on, measurement):
     }
 
 
+def failed_row(run, error):
+    """A trainer that raised: its row says why, and the others still run."""
+    return {"trainer": run[0], "device": run[1], "placed_on": run[1], "converged": False, "error": error}
+
+
 def add_speedups(rows, baseline):
     """speedup: the baseline's time per update over this row's, on the same device in the same run."""
+    timed = [row for row in rows if "seconds_per_update" in row]
     for row in rows:
-        base = next((r for r in rows if r["trainer"] == baseline and r["device"] == row["device"]), None)
-        row["speedup"] = base["seconds_per_update"] / row["seconds_per_update"] if base else None
+        base = next((r for r in timed if r["trainer"] == baseline and r["device"] == row["device"]), None)
+        row["speedup"] = base["seconds_per_update"] / row["seconds_per_update"] if base and row in timed else None
 
 
 def fmt(value, spec):
@@ -60,47 +77,55 @@ def recording(seconds):
     return "~0" if seconds is not None and seconds <= 0 else micros(seconds)
 
 
-def print_table(config, closed_form, rows, notes, baseline):
-    header = ["trainer", "device", "W", "b", config.loss, "|Δ fit|", "|Δ true|", "converged"]
-    header += ["first call s", "µs/update", "record µs", f"vs {baseline}"]
-    lines = []
+def status(row):
+    if "error" in row:
+        return "FAILED"
+    if row["converged"]:
+        return "yes"
+    return f"no: {row['divergence'] or row['why_not']}" if row["divergence"] or row["why_not"] else "no"
+
+
+def table_lines(problem, config, reference, rows, baseline):
+    """The table as lists of cells: a header, then one line per row."""
+    label = reference.label
+    header = ["trainer", "device", *problem.shown, config.loss, f"|Δ {label}|"]
+    header += ["|Δ true|"] if problem.truth(config) is not None else []
+    header += ["converged", "first call s", "µs/update", "record µs", f"vs {baseline}"]
+    lines = [header]
     for row in rows:
-        status = "yes" if row["converged"] else f"no: {row['divergence']}" if row["divergence"] else "no"
-        lines.append(
-            [
-                row["trainer"],
-                row["placed_on"],
-                fmt(row["W"], ".5f"),
-                fmt(row["b"], ".5f"),
-                fmt(row["loss"], ".2e"),
-                fmt(row["distance_to_closed_form"], ".1e"),
-                fmt(row["distance_to_true_line"], ".1e"),
-                status,
-                f"{row['first_call_extra_seconds']:.2f}",
-                micros(row["seconds_per_update"]),
-                recording(row["recording_seconds_per_update"]),
-                ratio(row["speedup"]),
-            ]
-        )
-    widths = [max(len(line[i]) for line in [header, *lines]) for i in range(len(header))]
-    for i, line in enumerate([header, *lines]):
+        if "error" in row:
+            verdict_column = header.index("converged")
+            lines.append([row["trainer"], row["placed_on"], *["—"] * (verdict_column - 2), "FAILED"])
+            lines[-1] += ["—"] * (len(header) - len(lines[-1]))
+            continue
+        parameters = row["parameters"] or {}
+        line = [row["trainer"], row["placed_on"]]
+        line += [fmt(parameters.get(name), ".5f") for name in problem.shown]
+        line += [fmt(row["loss"], ".2e"), fmt(row["distance_to_reference"], ".1e")]
+        line += [fmt(row["distance_to_true_line"], ".1e")] if "distance_to_true_line" in row else []
+        line += [
+            status(row),
+            f"{row['first_call_extra_seconds']:.2f}",
+            micros(row["seconds_per_update"]),
+            recording(row["recording_seconds_per_update"]),
+            ratio(row["speedup"]),
+        ]
+        lines.append(line)
+    return lines
+
+
+def print_table(problem, config, reference, rows, notes, baseline):
+    lines = table_lines(problem, config, reference, rows, baseline)
+    widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
+    for i, line in enumerate(lines):
         print("  ".join(cell.ljust(w) if j < 2 else cell.rjust(w) for j, (cell, w) in enumerate(zip(line, widths))))
         if i == 0:
             print("  ".join("-" * w for w in widths))
     print()
-    sign = "−" if config.true_b < 0 else "+"
-    print(
-        f"true line:        y = {config.true_W:g}·x {sign} {abs(config.true_b):g} (+ noise, mean {config.noise / 2:g})"
-    )
-    print(f"closed-form fit:  W = {closed_form[0]:.5f}, b = {closed_form[1]:.5f}  (float64 least squares, same data)")
-    print(
-        f"converged means:  |W − W*| and |b − b*| both < {TOLERANCE} for the closed-form fit (W*, b*), "
-        "the best this data supports"
-    )
-    print(
-        f"setup:            {config.samples} samples, batch {config.batch_size}, lr {config.lr:g}, "
-        f"{config.updates} updates, loss {config.loss}, seed {config.seed}"
-    )
+    for label, text in problem.describe(config, reference):
+        print(f"{label + ':':<18}{text}")
+    print(f"{'converged means:':<18}{problem.converged_means(config, reference)}")
+    print(f"{'setup:':<18}{problem.setup_line(config)}")
     if rows and not any(r["trainer"] == baseline for r in rows):
         notes = [*notes, f"vs {baseline}: blank, {baseline} was not run (choose another with --baseline)"]
     if config.unused_samples:
@@ -109,17 +134,17 @@ def print_table(config, closed_form, rows, notes, baseline):
             *notes,
         ]
     for line in notes:
-        print(f"note:             {line}")
+        print(f"{'note:':<18}{line}")
+    for row in rows:
+        if "error" in row:
+            print(f"{'failed:':<18}{row['trainer']} on {row['device']}: {row['error']}")
     failed = [f"{r['trainer']} on {r['placed_on']}" for r in rows if not r["converged"]]
     if not rows:
-        print("verdict:          NOTHING RAN — every trainer asked for was skipped (see the notes above)")
+        print(f"{'verdict:':<18}NOTHING RAN — every trainer asked for was skipped (see the notes above)")
     elif failed:
-        print(f"verdict:          NOT CONVERGED — {', '.join(failed)}")
+        print(f"{'verdict:':<18}NOT CONVERGED — {', '.join(failed)}")
     else:
-        print(
-            f"verdict:          all {len(rows)} runs converged: W ≈ {config.true_W:g}, b ≈ {config.true_b:g}, "
-            "next to the closed-form fit"
-        )
+        print(f"{'verdict:':<18}all {len(rows)} runs converged: {problem.success(config, reference)}")
 
 
 def to_json(document):
@@ -132,10 +157,17 @@ def write_json(path, document):
     write_atomically(path, lambda out: out.write(text.encode()))
 
 
-def run_document(config, closed_form, rows, machine):
+def run_document(problem, config, reference, rows, machine):
+    parameters = reference.parameters
     return {
+        "problem": problem.name,
         "config": config.asdict(),
-        "closed_form_fit": {"W": closed_form[0], "b": closed_form[1]},
+        "reference": {
+            "label": reference.label,
+            "parameters": None if parameters is None else {name: value.tolist() for name, value in parameters.items()},
+            "loss": finite_or_none(reference.loss),
+            "ceiling": reference.ceiling,
+        },
         "tolerance": TOLERANCE,
         "machine": machine,
         "results": rows,

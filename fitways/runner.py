@@ -1,14 +1,15 @@
 """One lesson on one device, driven the way the harness needs it.
 
-The lesson knows nothing of devices or records: the runner builds and calls it inside its
-framework's device scope, times plain train() calls, records a trajectory through train(log=...)
-and reads placement back from where W actually lives.
+The lesson knows nothing of devices or records: the runner builds and calls it the way its registry
+entry says it runs (fitways.execution), times plain train() calls, records a trajectory through
+train(log=...) and reads placement back from where the first parameter actually lives. Parameters
+cross this boundary in the problem's order and come back by name (fitways.problems).
 """
 
-import contextlib
+import numpy as np
 
-from fitways.checks import diverging
-from fitways.registry import TRAINERS, framework_of, trainer_class
+from fitways.checks import divergence_bound, within
+from fitways.registry import framework_of, trainer_class
 from fitways.trajectory import Trajectory
 
 
@@ -16,57 +17,50 @@ class _Diverged(Exception):
     """Raised from the log to stop a Python-driven loop at the first diverging update."""
 
 
-DEFAULT_CPU_REPLICAS = 2  # logical CPUs a data-parallel run splits the CPU into when not told otherwise
-
-
-def replica_count(name, device, asked=None):
-    """How many replicas a run of `name` has: `asked` (--replicas), or every GPU on a GPU run and
-    DEFAULT_CPU_REPLICAS on the CPU; a worker run has one per worker, any other run one."""
-    from fitways.multiworker import WORKERS
-
-    scale = TRAINERS[name].scale
-    if scale == "workers":
-        return WORKERS
-    if scale == "device":
-        return 1
-    return asked or (len(framework_of(name).gpus()) if device == "gpu" else DEFAULT_CPU_REPLICAS)
+def host(value):
+    """A parameter read to the host as it is now: a float for a scalar, else a float64 copy."""
+    array = np.asarray(value, np.float64)
+    return float(array) if array.ndim == 0 else array.copy()
 
 
 class Runner:
-    def __init__(self, name, config, data, device="cpu", replicas=None):
-        """replicas: for a data-parallel lesson, how many devices of the kind to mirror over (see
-        replica_count); other lessons run on one device."""
-        if TRAINERS[name].scale == "workers":
+    def __init__(self, problem, name, config, data, device="cpu", replicas=None):
+        """replicas: for a data-parallel lesson, how many devices of the kind to mirror over (--replicas;
+        None: its default); other lessons run on one device."""
+        entry = problem.lessons[name]
+        if not entry.runs.in_process:
             raise ValueError(f"{name} trains in worker processes: run it with fitways.multiworker")
-        self.name, self.config, self.device = name, config, device
-        self.framework = framework_of(name)
-        cls = trainer_class(name)
-        if TRAINERS[name].scale == "replicas":  # the strategy places everything on its devices
-            devices = self.framework.replica_devices(device, replica_count(name, device, replicas))
-            self.trainer = cls(config, data, devices=devices)
-            self.scope = contextlib.nullcontext
-        else:
-            self.scope = lambda: self.framework.device_scope(device)
-            with self.scope():  # parameters and data are created on the device
-                self.trainer = cls(config, data)
+        self.problem, self.name, self.config, self.device = problem, name, config, device
+        self.framework = framework_of(entry)
+        self.replicas = entry.runs.replicas(self.framework, device, replicas)
+        self.trainer, self.scope = entry.runs.build(
+            trainer_class(entry), config, data, self.framework, device, self.replicas
+        )
 
-    def reset(self):
+    def reset(self, parameters=None):
+        """Back to the problem's start, or to `parameters` (by name)."""
+        if parameters is None:
+            values = self.problem.initial_parameters(self.config)
+        else:  # float32, as the lessons hold them: a Python float for a scalar
+            values = [np.asarray(parameters[name], np.float32) for name in self.problem.parameters]
+            values = [float(value) if value.ndim == 0 else value for value in values]
         with self.scope():
-            self.trainer.reset(self.config.W0, self.config.b0)
+            self.trainer.reset(*values)
 
     def train(self):
-        """config.updates updates as the lesson runs them, unrecorded; (W, b) once on the host."""
+        """config.updates updates as the lesson runs them, unrecorded; its parameters, on the host, in the
+        problem's order (problem.named gives them names)."""
         with self.scope():
             return self.trainer.train()
 
     def record(self):
         """The same run through train(log=...): the trajectory, cut at the first diverging update."""
-        rows = []
+        rows, bound = [], divergence_bound(self.problem, self.config)
 
-        def log(update, loss, W, b):
-            row = (update + 1, None if loss is None else float(loss), float(W), float(b))
+        def log(update, loss, *parameters):
+            row = (update + 1, None if loss is None else float(loss), [host(value) for value in parameters])
             rows.append(row)
-            if diverging(self.config, *row[1:]):
+            if not within(bound, row[1], row[2]):
                 raise _Diverged
 
         with self.scope():
@@ -74,18 +68,18 @@ class Runner:
                 self.trainer.train(log=log)
             except _Diverged:
                 pass
-        return Trajectory.from_rows(self.config, rows)
+        return Trajectory.from_rows(self.problem, self.config, rows)
 
-    def gradient(self, W, b, x, y):
-        """(dL/dW, dL/db) at (W, b) on the batch (x, y), computed the way the lesson computes it."""
+    def gradient(self, parameters, x, y):
+        """The gradient at `parameters` on the batch (x, y), by name, computed the way the lesson does."""
+        self.reset(parameters)
         with self.scope():
-            self.trainer.reset(W, b)
-            _, dW, db = self.trainer.loss_and_gradient(self.framework.to_tensor(x), self.framework.to_tensor(y))
-            return float(dW), float(db)
+            _, *gradient = self.trainer.loss_and_gradient(self.framework.to_tensor(x), self.framework.to_tensor(y))
+        return self.problem.named(self.config, gradient)
 
     def placed_on(self):
         """Where the parameters actually live, e.g. "CPU:0" — the label every result carries."""
-        return self.framework.placement(self.trainer.W)
+        return self.framework.placement(getattr(self.trainer, self.problem.parameters[0]))
 
     def tracing_counts(self):
         """How often each of the lesson's tf.functions has been traced, by method name."""

@@ -1,15 +1,15 @@
 """Timing a lesson honestly: the first call (tracing, compilation) apart from the steady state, the
 way its users run it — without the suite's per-update recording, whose cost is reported apart.
 
-Every timed call returns (W, b) as Python floats, so the device has finished before the clock stops.
+Every timed call returns the parameters on the host (Python floats or numpy arrays), so the device
+has finished before the clock stops.
 """
 
 import dataclasses
 import statistics
 import time
 
-from fitways.runner import Runner
-from impls.problem import MAX_UPDATES, Config, make_data
+from impls.problem import MAX_UPDATES
 
 RECORDED_RUNS = 2  # timed recorded runs, after an untimed first one, to price the recording itself
 PROBE_UPDATES = 100  # updates in the probe run that sizes a benchmark round
@@ -17,7 +17,7 @@ PROBE_UPDATES = 100  # updates in the probe run that sizes a benchmark round
 
 @dataclasses.dataclass(frozen=True)
 class Measurement:
-    final: tuple  # (W, b) after the first timed run (repeats reproduce it bit for bit: tested)
+    final: tuple  # the parameters after the first timed run, in the problem's order (repeats reproduce it: tested)
     trajectory: object  # Trajectory of a recorded run from the same start
     updates: int  # updates per run
     first_seconds: float  # the first train(): tracing + compilation + one run
@@ -79,11 +79,14 @@ def measure(runner, repeat):
     )
 
 
-def updates_for(seconds, name, device, batch_size, samples, replicas=None):
+def updates_for(seconds, problem, name, device, replicas=None, **setup):
     """How many updates fill about `seconds` for this trainer, from a timed probe run (after its first
-    call): the benchmarks need no per-trainer table, so registering a lesson is all it takes."""
-    config = Config(samples=samples, batch_size=batch_size, updates=PROBE_UPDATES)
-    probe = Runner(name, config, make_data(config), device, replicas)
+    call) with the problem's setup (samples, batch_size, hidden, ...): the benchmarks need no
+    per-trainer table, so registering a lesson is all it takes."""
+    from fitways.runner import Runner
+
+    config = problem.Config(**setup, updates=PROBE_UPDATES)
+    probe = Runner(problem, name, config, problem.make_data(config), device, replicas)
     probe.train()  # tracing and compilation
     probe.reset()
     probe_seconds = timed(probe.train)[1]

@@ -1,5 +1,5 @@
-"""A run's trajectory: W and b after each recorded update and the batch loss before it, cut where
-the run diverged."""
+"""A run's trajectory: the parameters after each recorded update and the batch loss before it, cut
+where the run diverged."""
 
 import dataclasses
 
@@ -10,34 +10,41 @@ from fitways.checks import diverging
 
 @dataclasses.dataclass(frozen=True)
 class Trajectory:
-    """updates holds 1-based update numbers. Most trainers record every update; one that runs many
-    updates per call (Keras with steps_per_execution) only where Python gets control back, and without
-    a batch loss (loss is None then). A run that diverged stops there: diverged_at is that update, and
-    only the records before it stay."""
+    """updates holds 1-based update numbers; parameters maps each name to its values stacked over the
+    records, shape (records, *the parameter's shape). Most trainers record every update; one that runs
+    many updates per call (Keras with steps_per_execution) only where Python gets control back, and
+    without a batch loss (loss is None then). A run that diverged stops there: diverged_at is that
+    update, and only the records before it stay."""
 
     updates: np.ndarray
-    W: np.ndarray
-    b: np.ndarray
+    parameters: dict
     loss: np.ndarray | None
     diverged_at: int | None = None
     every_update: bool = True  # False when records are sparse: divergence is then known to the record
 
     @classmethod
-    def from_rows(cls, config, rows):
-        """rows: (update, loss or None, W, b) as recorded, updates 1-based."""
-        good = next((i for i, (_, loss, W, b) in enumerate(rows) if diverging(config, loss, W, b)), len(rows))
+    def from_rows(cls, problem, config, rows):
+        """rows: (update, loss or None, the parameters in the problem's order) as recorded, updates 1-based."""
+        good = next((i for i, (_, loss, params) in enumerate(rows) if diverging(problem, config, loss, params)), len(rows))
         updates = np.array([row[0] for row in rows], np.int64)
         kept = rows[:good]
         has_loss = bool(rows) and rows[0][1] is not None
-        column = lambda k: np.array([row[k] for row in kept], np.float64)  # noqa: E731
+        shapes = problem.shapes(config)
+        parameters = {
+            name: np.array([row[2][index] for row in kept], np.float64).reshape(len(kept), *shapes[name])
+            for index, name in enumerate(problem.parameters)
+        }
         return cls(
             updates=updates[:good],
-            W=column(2),
-            b=column(3),
-            loss=column(1) if has_loss else None,
+            parameters=parameters,
+            loss=np.array([row[1] for row in kept], np.float64) if has_loss else None,
             diverged_at=int(updates[good]) if good < len(rows) else None,
             every_update=np.array_equal(updates, np.arange(1, len(updates) + 1)),
         )
+
+    def __getitem__(self, name):
+        """trajectory["W"]: that parameter after every recorded update."""
+        return self.parameters[name]
 
     @property
     def divergence(self):
@@ -48,8 +55,8 @@ class Trajectory:
 
     @property
     def final(self):
-        """(W, b) after the last kept update."""
-        return float(self.W[-1]), float(self.b[-1])
+        """The parameters after the last kept update, by name."""
+        return {name: values[-1] for name, values in self.parameters.items()}
 
     @property
     def updates_run(self):

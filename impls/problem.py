@@ -1,8 +1,10 @@
-"""The one problem every lesson solves: the textbook's setup, its data and its log line.
+"""The line every lesson in impls/ solves: the textbook's setup, its data and its log line.
 
 The textbook example: fit y = W·x + b (W from 1, b from 0) to 3000 samples around y = 2x − 1 with
 x in [−5, 5], mean squared error, one pass of mini-batch gradient descent with batch 20 and lr 0.1
-in a tf.GradientTape loop, logging every 300 samples. Nothing here imports a framework, so bad input is rejected before any slow import.
+in a tf.GradientTape loop, logging every 300 samples. The grown problem, impls/mlp/, shares the schedule,
+the data's recipe and the log's rhythm. Nothing here imports a framework, so bad input is rejected
+before any slow import.
 """
 
 import dataclasses
@@ -23,47 +25,37 @@ def flag(field):
 
 
 @dataclasses.dataclass(frozen=True)
-class Config:
-    """The textbook's setup as defaults. Invalid values raise ValueError naming the command-line flag
-    (samples, batch_size, updates, lr, noise, seed and loss are flags)."""
+class Schedule:
+    """What every problem shares: the data's size and noise, and the schedule of mini-batch gradient
+    descent. Invalid values raise ValueError naming the command-line flag."""
 
-    true_W: float = 2.0  # the line the data comes from: y = 2x − 1 (+ noise)
-    true_b: float = -1.0
     samples: int = 3000  # x = 10·u − 5, u ~ U[0, 1)
-    noise: float = 0.01  # y += noise·u′, u′ ~ U[0, 1): mean +noise/2, so the best b is −0.995
+    noise: float = 0.01  # y += noise·u′, u′ ~ U[0, 1): mean +noise/2
     batch_size: int = 20
     lr: float = 0.1
     updates: int | None = None  # parameter updates; None means one pass over the data (3000/20 = 150)
     seed: int = 0
-    W0: float = 1.0  # the textbook's tf.Variable(1.0) and tf.Variable(0.0)
-    b0: float = 0.0
     loss: str = "mse"  # "huber" is the variant whose gradient takes work to derive by hand
     huber_delta: float = 1.0
 
     def __post_init__(self):  # checking input: skip on a first read
         for name in ("samples", "batch_size", "seed"):
-            _require_int(name, getattr(self, name))
-        _require_range("samples", self.samples, 1, MAX_SAMPLES)
-        _require_range("batch_size", self.batch_size, 1, self.samples, high_name=f"--samples ({self.samples})")
-        _require_range("seed", self.seed, 0, 2**32 - 1)
+            require_int(name, getattr(self, name))
+        require_range("samples", self.samples, 1, MAX_SAMPLES)
+        require_range("batch_size", self.batch_size, 1, self.samples, high_name=f"--samples ({self.samples})")
+        require_range("seed", self.seed, 0, 2**32 - 1)
         if self.updates is None:
             object.__setattr__(self, "updates", self.batches_per_epoch)
-            _require_range("updates", self.updates, 1, MAX_UPDATES, why=" (one pass: --samples // --batch-size)")
-        _require_int("updates", self.updates)
-        _require_range("updates", self.updates, 1, MAX_UPDATES)
-        for name in ("lr", "huber_delta", "noise", "true_W", "true_b", "W0", "b0"):
-            object.__setattr__(self, name, _float32_number(name, getattr(self, name)))
+            require_range("updates", self.updates, 1, MAX_UPDATES, why=" (one pass: --samples // --batch-size)")
+        require_int("updates", self.updates)
+        require_range("updates", self.updates, 1, MAX_UPDATES)
+        for name in ("lr", "huber_delta", "noise"):
+            object.__setattr__(self, name, float32_number(name, getattr(self, name)))
         for name in ("lr", "huber_delta"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{flag(name)} must be a finite number > 0, got {getattr(self, name)}")
         if not self.noise >= 0:
             raise ValueError(f"{flag('noise')} must be a finite number >= 0, got {self.noise}")
-        largest_y = 5 * abs(self.true_W) + abs(self.true_b) + self.noise
-        if largest_y > MAX_ABS_Y:
-            raise ValueError(
-                f"--noise {self.noise:g} makes |y| up to {largest_y:.1e}, whose square overflows float32 "
-                f"(|y| must stay below {MAX_ABS_Y:.1e})"
-            )
         if self.loss not in LOSSES:
             raise ValueError(f"{flag('loss')} must be one of {', '.join(LOSSES)}, got {self.loss!r}")
 
@@ -82,6 +74,12 @@ class Config:
         return self.batches_per_epoch * self.batch_size
 
     @property
+    def trained_samples(self):
+        """The samples a run of config.updates updates actually trains on (fewer than used_samples
+        for a run under one pass)."""
+        return self.batches_used * self.batch_size
+
+    @property
     def unused_samples(self):
         """Samples past the last full batch: no trainer sees them (Keras would make a short batch)."""
         return self.samples % self.batch_size
@@ -90,17 +88,38 @@ class Config:
         return dataclasses.asdict(self)
 
 
-def _require_int(name, value):
+@dataclasses.dataclass(frozen=True)
+class Config(Schedule):
+    """The textbook's setup as defaults: the schedule above, and the line."""
+
+    true_W: float = 2.0  # the line the data comes from: y = 2x − 1 (+ noise), so the best b is −0.995
+    true_b: float = -1.0
+    W0: float = 1.0  # the textbook's tf.Variable(1.0) and tf.Variable(0.0)
+    b0: float = 0.0
+
+    def __post_init__(self):
+        super().__post_init__()
+        for name in ("true_W", "true_b", "W0", "b0"):
+            object.__setattr__(self, name, float32_number(name, getattr(self, name)))
+        largest_y = 5 * abs(self.true_W) + abs(self.true_b) + self.noise
+        if largest_y > MAX_ABS_Y:
+            raise ValueError(
+                f"--noise {self.noise:g} makes |y| up to {largest_y:.1e}, whose square overflows float32 "
+                f"(|y| must stay below {MAX_ABS_Y:.1e})"
+            )
+
+
+def require_int(name, value):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise ValueError(f"{flag(name)} must be an integer, got {value!r}")
 
 
-def _require_range(name, value, low, high, high_name=None, why=""):
+def require_range(name, value, low, high, high_name=None, why=""):
     if not low <= value <= high:
         raise ValueError(f"{flag(name)} must be between {low} and {high_name or high}, got {value}{why}")
 
 
-def _float32_number(name, value):
+def float32_number(name, value):
     """value as a float that float32 can hold (and -0 as 0), or ValueError naming the flag."""
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise ValueError(f"{flag(name)} must be a number, got {value!r}")
@@ -119,30 +138,35 @@ class Data:
     y: np.ndarray  # (samples,) float32
 
 
-def make_data(config):
-    """The textbook's data, seeded: x = 10·u − 5 and y = W·x + b + noise·u′, as float32."""
+def sample(config, curve):
+    """Seeded data around a curve: x = 10·u − 5 and y = curve(x) + noise·u′, as float32."""
     rng = np.random.default_rng(config.seed)
     x = 10.0 * rng.random(config.samples) - 5.0
-    y = config.true_W * x + config.true_b + config.noise * rng.random(config.samples)
+    y = curve(x) + config.noise * rng.random(config.samples)
     return Data(x.astype(np.float32), y.astype(np.float32))
+
+
+def make_data(config):
+    """The textbook's data: y = W·x + b + noise·u′ around the true line."""
+    return sample(config, lambda x: config.true_W * x + config.true_b)
 
 
 def log_line(sample_offset, loss, W, b):
     """The textbook's log line. Its "step" counts samples (update × batch size), and it shows the batch
     loss before the update next to W and b after it."""
     shown = "n/a" if loss is None else f"{loss:.4f}"
-    return f"At step {sample_offset}, loss = {shown}, W = {W:.4f}, b = {b:.4f}"
+    return f"At step {sample_offset}, loss = {shown}, W = {float(W):.4f}, b = {float(b):.4f}"
 
 
-def textbook_log(config, every=15, out=print):
-    """A log(update, loss, W, b) for train() that prints the textbook's line once every `every` updates
-    (15 × 20 samples: every 300 samples, ten lines in one pass). Updates count from 0."""
+def textbook_log(config, every=15, out=print, format_line=log_line):
+    """A log(update, loss, *parameters) for train() that prints the textbook's line once every `every`
+    updates (15 × 20 samples: every 300 samples, ten lines in one pass). Updates count from 0."""
     last_window = -1
 
-    def log(update, loss, W, b):
+    def log(update, loss, *parameters):
         nonlocal last_window
         if update // every > last_window:  # the first update seen in each window of `every`
             last_window = update // every
-            out(log_line(update * config.batch_size, None if loss is None else float(loss), float(W), float(b)))
+            out(format_line(update * config.batch_size, None if loss is None else float(loss), *parameters))
 
     return log

@@ -11,7 +11,6 @@ import tensorflow as tf
 from impls.losses import tensorflow_loss
 from impls.problem import Config, make_data, textbook_log
 
-
 BATCH = tf.TensorSpec([None], tf.float32)
 
 

@@ -6,23 +6,41 @@ import json
 
 import pytest
 
-from fitways.registry import TRAINERS, framework_of
+from fitways.problems import PROBLEMS
+from fitways.registry import framework_of
 from fitways.runner import Runner
-from impls.problem import make_data
 
-# every trainer whose framework is installed and that trains in this process (tf_multiworker's worker
-# processes have tests of their own, in test_distributed.py)
-INSTALLED = [name for name in TRAINERS if framework_of(name).installed() and TRAINERS[name].scale != "workers"]
-EVERY_INSTALLED = [name for name in TRAINERS if framework_of(name).installed()]  # what compare.py runs
+LINE, MLP = PROBLEMS["line"], PROBLEMS["mlp"]
+
+
+def installed(problem, in_process=True):
+    """The problem's lessons whose framework is installed; with in_process, those that train in this
+    process (tf_multiworker's worker processes have tests of their own, in test_distributed.py)."""
+    return [
+        name
+        for name, entry in problem.lessons.items()
+        if framework_of(entry).installed() and (entry.runs.in_process or not in_process)
+    ]
+
+
+INSTALLED = installed(LINE)
+EVERY_INSTALLED = installed(LINE, in_process=False)  # what compare.py runs
+MLP_INSTALLED = installed(MLP)
 REPLICAS = 2  # what the generic tests give a data-parallel trainer
-TF_TRAINERS = [name for name in INSTALLED if framework_of(name).name == "tensorflow"]
+TF_TRAINERS = [name for name in INSTALLED if LINE.lessons[name].framework == "tensorflow"]
 HAS_TENSORFLOW = importlib.util.find_spec("tensorflow") is not None
 needs_tensorflow = pytest.mark.skipif(not HAS_TENSORFLOW, reason="TensorFlow is not installed")
 
 
+def problem_of(config):
+    """The problem a config belongs to, by its type."""
+    return next(problem for problem in PROBLEMS.values() if type(config) is problem.Config)
+
+
 @functools.cache
 def _runner(name, config, device, replicas):
-    return Runner(name, config, make_data(config), device, replicas)
+    problem = problem_of(config)
+    return Runner(problem, name, config, problem.make_data(config), device, replicas)
 
 
 def runner(name, config, device="cpu", replicas=REPLICAS):
@@ -35,6 +53,11 @@ def runner(name, config, device="cpu", replicas=REPLICAS):
 def record(name, config, device="cpu", replicas=REPLICAS):
     """The trajectory of one recorded run from the initial parameters."""
     return runner(name, config, device, replicas).record()
+
+
+def final(name, config, device="cpu", replicas=REPLICAS):
+    """The parameters of one timed (unrecorded) run, by name."""
+    return problem_of(config).named(config, runner(name, config, device, replicas).train())
 
 
 def strict_json(text):

@@ -4,12 +4,12 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
-import compare
-from fitways.registry import TRAINERS
-from impls.problem import Config
-from tests.helpers import EVERY_INSTALLED, INSTALLED, record, runner, strict_json
+from fitways import command
+from impls.problem import Config, make_data
+from tests.helpers import EVERY_INSTALLED, INSTALLED, LINE, MLP, final, record, strict_json
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -54,11 +54,14 @@ def test_no_tensorflow_noise_and_progress_on_stderr(default_run):
 def test_json_holds_config_closed_form_and_every_result(default_run):
     _, report = default_run
     assert report["config"] == Config().asdict()
-    assert report["closed_form_fit"]["W"] == pytest.approx(2.0, abs=1e-3)
+    assert report["problem"] == "line" and report["reference"]["parameters"]["W"] == pytest.approx(2.0, abs=1e-3)
     assert [r["trainer"] for r in report["results"]] == EVERY_INSTALLED
     for result in report["results"]:
         assert result["converged"] is True and result["updates"] == 150 and result["seconds_per_update"] > 0
-        assert result["distance_to_closed_form"] < 0.01 and result["placed_on"]
+        assert result["distance_to_reference"] < 0.01 and result["placed_on"]
+        parameters = {name: np.float64(value) for name, value in result["parameters"].items()}
+        x, y = LINE.trained(Config(), make_data(Config()))
+        assert np.mean((parameters["W"] * x + parameters["b"] - y) ** 2) == pytest.approx(result["loss"], rel=1e-12)
 
 
 def test_another_process_gets_the_same_bits(default_run):
@@ -66,26 +69,26 @@ def test_another_process_gets_the_same_bits(default_run):
     _, report = default_run
     for result in report["results"]:
         if result["trainer"] in INSTALLED:  # tf_multiworker's workers are compared in test_distributed.py
-            assert (result["W"], result["b"]) == runner(result["trainer"], Config()).train(), result["trainer"]
+            assert result["parameters"] == final(result["trainer"], Config()), result["trainer"]
 
 
 def test_too_few_updates_exits_1(capsys):
-    assert compare.main(["--updates", "3", "--repeat", "1", "--impl", "numpy_manual", "--impl", "tf_function"]) == 1
+    assert command.main(["--updates", "3", "--repeat", "1", "--impl", "numpy_manual", "--impl", "tf_function"]) == 1
     out = capsys.readouterr().out
     assert "NOT CONVERGED — numpy_manual on CPU (numpy), tf_function on CPU:0" in out
 
 
 def test_log_every_15_prints_the_textbooks_ten_lines(capsys):
-    assert compare.main(["--impl", "gradient_tape", "--repeat", "1", "--log-every", "15"]) == 0
+    assert command.main(["--impl", "gradient_tape", "--repeat", "1", "--log-every", "15"]) == 0
     lines = [line.strip() for line in capsys.readouterr().out.splitlines() if line.strip().startswith("At step")]
     assert [line.split(",")[0] for line in lines] == [f"At step {300 * k}" for k in range(10)]
     trajectory = record("gradient_tape", Config())
-    W, b = trajectory.W[0], trajectory.b[0]
+    W, b = trajectory["W"][0], trajectory["b"][0]
     assert lines[0] == f"At step 0, loss = {trajectory.loss[0]:.4f}, W = {W:.4f}, b = {b:.4f}"
 
 
 def test_keras_fit_tuned_log_says_what_python_saw(capsys):
-    assert compare.main(["--impl", "keras_fit_tuned", "--repeat", "1", "--log-every", "15"]) == 0
+    assert command.main(["--impl", "keras_fit_tuned", "--repeat", "1", "--log-every", "15"]) == 0
     out = capsys.readouterr().out
     assert "Python saw the model only after updates 64, 128, 150, never a batch loss:" in out
     assert "At step 1260, loss = n/a, W = " in out  # after update 64: sample offset 63 × 20
@@ -118,7 +121,7 @@ BAD_ARGUMENTS = {
         "--updates must be between 1 and 1000000, got 2000000 (one pass: --samples // --batch-size)",
     ),
     "seed negative": (["--seed", "-1"], "--seed must be between 0 and"),
-    "unknown impl": (["--impl", "pytorch"], "argument --impl/--trainer: invalid choice: 'pytorch'"),
+    "unknown impl": (["--impl", "pytorch"], "--impl pytorch: --problem line has no lesson of that name"),
     "non-numeric": (["--updates", "ten"], "argument --updates/--steps: must be an integer, got 'ten'"),
     "non-numeric lr": (["--lr", "fast"], "argument --lr: must be a number, got 'fast'"),
     "repeat zero": (["--repeat", "0"], "--repeat must be between 1 and 1000, got 0"),
@@ -137,7 +140,7 @@ BAD_ARGUMENTS = {
 @pytest.mark.parametrize("argv, message", BAD_ARGUMENTS.values(), ids=BAD_ARGUMENTS.keys())
 def test_bad_input_is_one_line_and_exit_2(capsys, argv, message):
     with pytest.raises(SystemExit) as exit_info:
-        compare.main(argv)
+        command.main(argv)
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("error: ") and message in err, err
@@ -146,10 +149,10 @@ def test_bad_input_is_one_line_and_exit_2(capsys, argv, message):
 def test_gpu_without_a_gpu_is_a_one_line_error(capsys):
     from fitways.registry import framework_of
 
-    if any(framework_of(name).gpus() for name in INSTALLED if name != "numpy_manual"):
+    if any(framework_of(LINE.lessons[name]).gpus() for name in INSTALLED if name != "numpy_manual"):
         pytest.skip("this machine has a GPU, so --device gpu is valid")
     with pytest.raises(SystemExit) as exit_info:
-        compare.main(["--device", "gpu", "--impl", "tf_function"])
+        command.main(["--device", "gpu", "--impl", "tf_function"])
     assert exit_info.value.code == 2
     assert capsys.readouterr().err.startswith("error: --device gpu: TensorFlow sees no GPU")
 
@@ -173,7 +176,7 @@ def test_config_raises_the_same_message_from_python(field, value, message):
 
 def test_minus_zero_noise_is_zero(capsys):
     assert Config(noise=-0.0).noise == 0.0 and str(Config(noise=-0.0).noise) == "0.0"
-    compare.main(["--noise=-0", "--impl", "numpy_manual", "--repeat", "1"])
+    command.main(["--noise=-0", "--impl", "numpy_manual", "--repeat", "1"])
     assert "mean 0)" in capsys.readouterr().out
 
 
@@ -181,15 +184,16 @@ def test_a_run_where_everything_was_skipped_says_so(capsys):
     """E.g. --device gpu --impl numpy_manual on a GPU machine: nothing may pass for 'all converged'."""
     from fitways.report import print_table
 
-    print_table(Config(), (2.0, -0.995), [], ["gpu: skipped numpy_manual — numpy runs on the CPU only"], "gradient_tape")
+    reference = LINE.reference(Config(), make_data(Config()))
+    print_table(LINE, Config(), reference, [], ["gpu: skipped numpy_manual — numpy runs on the CPU only"], "gradient_tape")
     out = capsys.readouterr().out
     assert "NOTHING RAN" in out and "skipped numpy_manual" in out and "all 0 runs" not in out
 
 
 def test_a_missing_baseline_is_explained_and_can_be_chosen(capsys):
-    assert compare.main(["--impl", "numpy_manual", "--impl", "tf_xla", "--repeat", "1"]) == 0
+    assert command.main(["--impl", "numpy_manual", "--impl", "tf_xla", "--repeat", "1"]) == 0
     assert "vs gradient_tape: blank, gradient_tape was not run (choose another with --baseline)" in capsys.readouterr().out
-    assert compare.main(["--impl", "numpy_manual", "--impl", "tf_xla", "--repeat", "1", "--baseline", "numpy_manual"]) == 0
+    assert command.main(["--impl", "numpy_manual", "--impl", "tf_xla", "--repeat", "1", "--baseline", "numpy_manual"]) == 0
     header, _, numpy_row, _ = capsys.readouterr().out.splitlines()[:4]
     assert header.endswith("vs numpy_manual") and numpy_row.endswith("1.0×")
 
@@ -233,7 +237,9 @@ def test_keras_backend_is_overridden_and_said_once_and_tf_verbose_shows_its_log(
 
 def test_every_trainer_is_registered_and_listed_in_help(capsys):
     with pytest.raises(SystemExit):
-        compare.main(["--help"])
+        command.main(["--help"])
     out = capsys.readouterr().out
-    for name in TRAINERS:
-        assert f"  {name} " in out
+    for problem in (LINE, MLP):
+        assert f"trainers for --problem {problem.name}" in out
+        for name in problem.lessons:
+            assert f"  {name} " in out

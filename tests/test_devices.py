@@ -4,10 +4,11 @@ TensorFlow trainer asked for CPU:1 must put its parameters — and its work — 
 import numpy as np
 import pytest
 
+from fitways.checks import verdict
 from fitways.cli import UsageError, plan_runs
-from fitways.registry import TRAINERS, framework_of
-from impls.problem import Config
-from tests.helpers import INSTALLED, TF_TRAINERS, needs_tensorflow, runner
+from fitways.registry import framework_of
+from impls.problem import Config, make_data
+from tests.helpers import INSTALLED, LINE, MLP, MLP_INSTALLED, TF_TRAINERS, final, needs_tensorflow, runner
 
 
 @needs_tensorflow
@@ -17,7 +18,7 @@ def test_four_logical_cpus_exist():
     assert [d.name.rsplit(":", 1)[-1] for d in tf.config.list_logical_devices("CPU")] == ["0", "1", "2", "3"]
 
 
-@pytest.mark.parametrize("name", [n for n in TF_TRAINERS if TRAINERS[n].scale == "device"])
+@pytest.mark.parametrize("name", [n for n in TF_TRAINERS if not LINE.lessons[n].runs.takes_replicas])
 @pytest.mark.parametrize("device", ["/CPU:0", "/CPU:1"])
 def test_parameters_and_results_land_on_the_requested_device(name, device):
     config = Config(updates=30)
@@ -26,32 +27,39 @@ def test_parameters_and_results_land_on_the_requested_device(name, device):
     ours = built.record()
     assert built.placed_on() == device.lstrip("/")  # still there after fit() and the graph loop
     other = runner(name, config, "/CPU:1" if device == "/CPU:0" else "/CPU:0").record()
-    np.testing.assert_array_equal(ours.W, other.W)  # same ops, other device: the same bits
+    np.testing.assert_array_equal(ours["W"], other["W"])  # same ops, other device: the same bits
+
+
+@pytest.mark.parametrize("name", [n for n in MLP_INSTALLED if MLP.lessons[n].framework == "tensorflow"])
+def test_a_network_lesson_lands_on_the_requested_device(name):
+    config = MLP.Config(updates=5)
+    assert runner(name, config, "/CPU:1").placed_on() == "CPU:1"
+    ours, other = runner(name, config, "/CPU:1").record(), runner(name, config, "/CPU:0").record()
+    np.testing.assert_array_equal(ours["W1"], other["W1"])
 
 
 def test_a_gpu_run_of_numpy_is_skipped_with_a_reason():
-    runs, notes = plan_runs(["numpy_manual"], "all")
+    runs, notes = plan_runs(LINE, ["numpy_manual"], "all")
     assert runs == [("numpy_manual", "cpu")]
     assert notes == ["gpu: skipped numpy_manual — numpy runs on the CPU only"]
     with pytest.raises(UsageError, match="numpy runs on the CPU only"):
-        plan_runs(["numpy_manual"], "gpu")
+        plan_runs(LINE, ["numpy_manual"], "gpu")
 
 
-@pytest.mark.parametrize("name", [n for n in INSTALLED if framework_of(n).name != "numpy"])
+@pytest.mark.parametrize("name", [n for n in INSTALLED if LINE.lessons[n].framework != "numpy"])
 def test_gpu_runs_are_planned_exactly_where_the_framework_sees_a_gpu(name):
-    runs, notes = plan_runs([name], "all")
-    has_gpu = bool(framework_of(name).gpus())
+    runs, notes = plan_runs(LINE, [name], "all")
+    has_gpu = bool(framework_of(LINE.lessons[name]).gpus())
     assert ((name, "gpu") in runs) == has_gpu
     assert any("sees no GPU" in note for note in notes) != has_gpu
 
 
-@pytest.mark.parametrize("name", [n for n in INSTALLED if framework_of(n).name != "numpy"])
+@pytest.mark.parametrize("name", [n for n in INSTALLED if LINE.lessons[n].framework != "numpy"])
 def test_gpu_run_lands_on_the_gpu_and_converges(name):
-    if not framework_of(name).gpus():
-        pytest.skip(f"{framework_of(name).label} sees no GPU on this machine")
-    from fitways.checks import closed_form_fit, converged
-    from impls.problem import make_data
-
+    framework = framework_of(LINE.lessons[name])
+    if not framework.gpus():
+        pytest.skip(f"{framework.label} sees no GPU on this machine")
     built = runner(name, Config(), "gpu")
     assert built.placed_on().startswith("GPU")
-    assert converged(closed_form_fit(make_data(Config())), *built.train())
+    reference = LINE.reference(Config(), make_data(Config()))
+    assert verdict(reference, final(name, Config(), "gpu"), reference.loss)[0]

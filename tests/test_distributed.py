@@ -1,15 +1,12 @@
 """tf.distribute: the same fit data-parallel over 1, 2 and 4 replicas (logical CPUs here) and across
 two worker processes — update by update the same trajectory as numpy's hand-derived loop."""
 
-import numpy as np
 import psutil
 import pytest
 
-import compare
-from fitways import multiworker
-from fitways.trajectory import Trajectory
+from fitways import command, multiworker
 from impls.problem import Config
-from tests.helpers import HAS_TENSORFLOW, record
+from tests.helpers import HAS_TENSORFLOW, LINE, record
 from tests.test_equivalence import assert_same_trajectory
 
 pytestmark = pytest.mark.skipif(not HAS_TENSORFLOW, reason="TensorFlow is not installed")
@@ -35,37 +32,38 @@ def test_replicas_hold_their_copies_where_asked():
     "argv, message",
     [
         (["--replicas", "3"], "--batch-size 20 does not split evenly across 3 replicas (tf_mirrored)"),
-        (["--replicas", "8", "--batch-size", "16"], "--replicas 8: tf_mirrored on cpu can have at most 4 here"),
+        (["--replicas", "8", "--batch-size", "16"], "--replicas 8: at most 4 on cpu here (tf_mirrored)"),
         (["--replicas", "0"], "--replicas must be between 1 and 64, got 0"),
     ],
 )
 def test_a_replica_count_that_cannot_work_is_one_line_and_exit_2(capsys, argv, message):
     with pytest.raises(SystemExit) as exit_info:
-        compare.main(["--impl", "tf_mirrored", *argv])
+        command.main(["--impl", "tf_mirrored", *argv])
     assert exit_info.value.code == 2 and capsys.readouterr().err == f"error: {message}\n"
 
 
 def worker_processes():
-    return [p for p in psutil.process_iter(["cmdline"]) if any("multiworker.py" in part for part in p.info["cmdline"] or [])]
+    """This checkout's workers (another checkout's tests may be running theirs on the same machine)."""
+    return [p for p in psutil.process_iter(["cmdline"]) if multiworker.__file__ in (p.info["cmdline"] or [])]
 
 
 def test_two_worker_processes_follow_numpy_and_leave_nothing_behind():
     config = Config()
-    result = multiworker.run(config, record=True, runs=1)
-    ours = Trajectory.from_rows(config, [(update + 1, *values) for update, *values in result.rows])
+    result = multiworker.run(LINE, "tf_multiworker", config, record=True, runs=1)
+    ours = multiworker.trajectory(LINE, config, result.rows)
     assert_same_trajectory(ours, record("numpy_manual", config))
-    assert (result.W, result.b) == pytest.approx(ours.final, abs=1e-7)
+    assert result.final == pytest.approx((ours.final["W"], ours.final["b"]), abs=1e-7)
     assert not worker_processes()
 
 
 def test_a_hung_or_slow_cluster_is_killed_at_the_timeout():
     with pytest.raises(multiworker.WorkerError, match="2 workers did not finish within 1 s"):
-        multiworker.run(Config(), timeout=1)
+        multiworker.run(LINE, "tf_multiworker", Config(), timeout=1)
     assert not worker_processes()
 
 
 def test_workers_need_an_even_batch(capsys):
     with pytest.raises(SystemExit) as exit_info:
-        compare.main(["--impl", "tf_multiworker", "--batch-size", "15", "--samples", "3000"])
+        command.main(["--impl", "tf_multiworker", "--batch-size", "15", "--samples", "3000"])
     assert exit_info.value.code == 2
     assert capsys.readouterr().err == "error: --batch-size 15 does not split evenly across 2 workers (tf_multiworker)\n"

@@ -11,7 +11,7 @@ import pytest
 
 from impls.numpy_manual import Trainer as NumpyTrainer
 from impls.problem import Config, Data, make_data
-from tests.helpers import INSTALLED, record, runner
+from tests.helpers import INSTALLED, LINE, final, record
 
 RTOL, ATOL = 1e-5, 1e-6  # float32 has ~7 digits; 150 updates of rounding stay well inside this
 CONFIGS = {
@@ -24,8 +24,8 @@ CONFIGS = {
 def assert_same_trajectory(ours, numpy_run):
     """`ours` may be sparse (keras_fit_tuned): compare it at the updates it recorded."""
     index = ours.updates - 1
-    np.testing.assert_allclose(ours.W, numpy_run.W[index], rtol=RTOL, atol=ATOL)
-    np.testing.assert_allclose(ours.b, numpy_run.b[index], rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(ours["W"], numpy_run["W"][index], rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(ours["b"], numpy_run["b"][index], rtol=RTOL, atol=ATOL)
     if ours.loss is not None:
         # the batch loss shrinks to ~1e-5, where float32 rounding of the residuals dominates
         np.testing.assert_allclose(ours.loss, numpy_run.loss[index], rtol=1e-4, atol=1e-8)
@@ -46,8 +46,9 @@ def test_the_timed_run_ends_where_the_recorded_run_ends(name):
     where they are two compiled programs, to float32 rounding."""
     config = Config(seed=5)
     recorded = record(name, config)
-    timed = runner(name, config).train()
-    np.testing.assert_allclose(timed, recorded.final, rtol=1e-6, atol=1e-7)
+    timed = final(name, config)
+    for parameter in LINE.parameters:
+        np.testing.assert_allclose(timed[parameter], recorded.final[parameter], rtol=1e-6, atol=1e-7)
 
 
 def test_trajectories_would_differ_with_another_batch_order():
@@ -59,5 +60,5 @@ def test_trajectories_would_differ_with_another_batch_order():
     Ws = []
     reordered.train(log=lambda update, loss, W, b: Ws.append(float(W)))
     numpy_run = record("numpy_manual", config)
-    assert abs(Ws[-1] - numpy_run.W[-1]) < 0.01
-    assert not np.allclose(Ws, numpy_run.W, rtol=RTOL, atol=ATOL)
+    assert abs(Ws[-1] - numpy_run["W"][-1]) < 0.01
+    assert not np.allclose(Ws, numpy_run["W"], rtol=RTOL, atol=ATOL)

@@ -8,7 +8,7 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FRAMEWORKS = {"numpy", "tensorflow", "keras", "jax", "torch"}
-SHARED_PROBLEM = {"impls", "impls.problem", "impls.losses"}
+SHARED_PROBLEM = {"impls", "impls.problem", "impls.losses", "impls.mlp.problem"}
 
 
 def python_files(folder):
@@ -38,7 +38,7 @@ STANDARD_LIBRARY = {"dataclasses", "math", "os", "sys", "json", "contextlib", "i
                     "gc", "traceback", "string", "pathlib", "selectors", "errno", "struct", "warnings"}  # fmt: skip
 
 
-@pytest.mark.parametrize("path", python_files("impls"))
+@pytest.mark.parametrize("path", python_files("impls") + python_files("impls/mlp"))
 def test_a_lesson_imports_only_frameworks_and_the_shared_problem(path):
     allowed = FRAMEWORKS | SHARED_PROBLEM | STANDARD_LIBRARY
     strays = {m for m in imports(path) if m not in allowed and top(m) not in FRAMEWORKS | STANDARD_LIBRARY}

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-import compare
+from fitways import command
 from fitways.output import OutputError, PlainWriter, path_problem, write_atomically
 from fitways.report import to_json
 from tests.helpers import strict_json
@@ -75,7 +75,7 @@ def test_a_read_only_directory_is_refused_up_front(tmp_path, capsys):
 
 def test_same_path_for_json_and_plot_is_an_error(capsys):
     with pytest.raises(SystemExit) as exit_info:
-        compare.main([*QUICK, "--json", "out.json", "--plot", "out.json"])
+        command.main([*QUICK, "--json", "out.json", "--plot", "out.json"])
     assert exit_info.value.code == 2
 
 
@@ -86,7 +86,7 @@ def test_a_write_that_fails_after_training_is_one_line_exit_1_and_the_table_stay
         raise OutputError(f"cannot write {path}: No space left on device")
 
     monkeypatch.setattr("fitways.report.write_atomically", disk_full)
-    assert compare.main([*QUICK, "--json", str(path)]) == 1
+    assert command.main([*QUICK, "--json", str(path)]) == 1
     captured = capsys.readouterr()
     assert "verdict:" in captured.out
     assert captured.err.splitlines()[-1] == f"error: cannot write {path}: No space left on device"
@@ -94,7 +94,7 @@ def test_a_write_that_fails_after_training_is_one_line_exit_1_and_the_table_stay
 
 def test_plot_writes_a_png(tmp_path):
     path = tmp_path / "compare.png"
-    assert compare.main([*QUICK, "--impl", "keras_fit_tuned", "--plot", str(path)]) == 0
+    assert command.main([*QUICK, "--impl", "keras_fit_tuned", "--plot", str(path)]) == 0
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 20_000
 
 

@@ -8,10 +8,10 @@ import sys
 
 import pytest
 
-import compare
+from fitways import command
 from fitways.cli import choose_trainers
-from fitways.registry import TRAINERS, framework_of
-from tests.helpers import INSTALLED
+from fitways.registry import framework_of
+from tests.helpers import INSTALLED, LINE
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TENSORFLOW_PARTS = ("tensorflow", "keras", "tf_keras", "tensorboard")
@@ -47,9 +47,9 @@ def test_the_default_run_skips_a_missing_framework_with_one_line(monkeypatch, ca
     from fitways.frameworks import TensorFlow
 
     monkeypatch.setattr(TensorFlow, "installed", lambda self: False)
-    assert compare.main(["--check-gradients", "--device", "cpu", "--impl", "numpy_manual"]) == 0  # asked by name
-    names, notes = choose_trainers(None)
-    missing = [name for name in TRAINERS if framework_of(name).name == "tensorflow"]
+    assert command.main(["--check-gradients", "--device", "cpu", "--impl", "numpy_manual"]) == 0  # asked by name
+    names, notes = choose_trainers(LINE, None)
+    missing = [name for name, entry in LINE.lessons.items() if entry.framework == "tensorflow"]
     assert set(names).isdisjoint(missing) and "numpy_manual" in names
     assert notes == [f"{', '.join(missing)}: skipped, TensorFlow is not installed (pip install -r requirements.txt)"]
 
@@ -60,13 +60,13 @@ def test_naming_a_trainer_whose_framework_is_missing_is_exit_2(site_without_tens
     assert done.stderr == "error: --impl tf_xla: TensorFlow is not installed (pip install -r requirements.txt)\n"
 
 
-@pytest.mark.parametrize("name", [n for n in TRAINERS if n.startswith(("jax_", "torch_"))])
+@pytest.mark.parametrize("name", [n for n in LINE.lessons if n.startswith(("jax_", "torch_"))])
 def test_a_peer_is_run_or_skipped_with_the_package_to_install(name, capsys):
-    if framework_of(name).installed():
-        assert compare.main(["--impl", name, "--repeat", "1"]) == 0
+    if framework_of(LINE.lessons[name]).installed():
+        assert command.main(["--impl", name, "--repeat", "1"]) == 0
         assert " yes " in capsys.readouterr().out
     else:
         with pytest.raises(SystemExit) as exit_info:
-            compare.main(["--impl", name])
+            command.main(["--impl", name])
         assert exit_info.value.code == 2
         assert "pip install -r requirements" in capsys.readouterr().err

@@ -4,10 +4,10 @@ import numpy as np
 import psutil
 import pytest
 
-import compare
-from fitways.checks import closed_form_fit, divergence_bound
+from fitways import command, suite
+from fitways.checks import divergence_bound
 from impls.problem import Config, make_data
-from tests.helpers import INSTALLED, record, runner, strict_json
+from tests.helpers import INSTALLED, LINE, record, runner, strict_json
 
 TOO_LARGE_LR = Config(lr=1.0)  # |1 − 2·lr·E[x²]| = |1 − 2·8.3| > 1: every update overshoots further
 
@@ -17,8 +17,8 @@ def test_divergence_is_noticed_by_one_rule_for_every_trainer(name):
     trajectory = record(name, TOO_LARGE_LR)
     numpy_run = record("numpy_manual", TOO_LARGE_LR)
     assert trajectory.diverged_at is not None and trajectory.diverged_at < TOO_LARGE_LR.updates
-    bound = divergence_bound(TOO_LARGE_LR)
-    assert (np.abs(trajectory.W) <= bound).all() and (np.abs(trajectory.b) <= bound).all()  # only sane records stay
+    bound = divergence_bound(LINE, TOO_LARGE_LR)
+    assert (np.abs(trajectory["W"]) <= bound).all() and (np.abs(trajectory["b"]) <= bound).all()  # only sane records stay
     if trajectory.every_update:  # the same update for everyone who sees every update
         assert trajectory.diverged_at == numpy_run.diverged_at
         assert trajectory.divergence == f"diverged at update {numpy_run.diverged_at}"
@@ -40,7 +40,7 @@ def test_a_huge_but_finite_w_is_divergence_too(name):
 
 def test_divergence_is_reported_not_crashed_on(capsys, tmp_path):
     path = tmp_path / "out.json"
-    code = compare.main(
+    code = command.main(
         ["--lr", "1", "--repeat", "1", "--json", str(path), "--impl", "tf_function", "--impl", "numpy_manual"]
     )
     assert code == 1
@@ -49,7 +49,7 @@ def test_divergence_is_reported_not_crashed_on(capsys, tmp_path):
     assert f"no: diverged at update {first}" in out and "nan" not in out.lower() and "inf" not in out.lower()
     for result in strict_json(path.read_text())["results"]:
         assert result["converged"] is False and result["diverged_at"] == first
-        assert result["W"] is None and result["b"] is None and result["loss"] is None
+        assert result["parameters"] is None and result["loss"] is None
 
 
 def test_same_seed_same_data_other_seed_other_data():
@@ -63,8 +63,8 @@ def test_same_seed_same_data_other_seed_other_data():
 def test_repeated_runs_give_identical_bits(name):
     config = Config(seed=9, updates=40)
     first, second = record(name, config), record(name, config)
-    np.testing.assert_array_equal(first.W, second.W)
-    np.testing.assert_array_equal(first.b, second.b)
+    np.testing.assert_array_equal(first["W"], second["W"])
+    np.testing.assert_array_equal(first["b"], second["b"])
     assert runner(name, config).train() == runner(name, config).train()
 
 
@@ -97,9 +97,82 @@ def test_repeated_compare_runs_stay_within_a_bound():
     config = Config(updates=10)
     data = make_data(config)
     runs = [(name, "cpu") for name in ("tf_graph_loop", "tf_xla", "keras_fit", "keras_fit_tuned") if name in INSTALLED]
-    compare.run_all(config, data, closed_form_fit(data), runs, repeat=1)
+    reference = LINE.reference(config, data)
+    suite.run_all(LINE, config, data, reference, runs, repeat=1)
     before = resident_mb()
     for _ in range(2):
-        rows, _ = compare.run_all(config, data, closed_form_fit(data), runs, repeat=1)
+        rows, _ = suite.run_all(LINE, config, data, reference, runs, repeat=1)
         assert len(rows) == len(runs)
     assert (resident_mb() - before) / 2 < 25
+
+
+# --- round 3: one failure costs no other result; verdicts true at the edges ---------------------
+
+
+def test_a_trainer_that_raises_is_a_failed_row_and_the_others_still_run(monkeypatch, capsys, tmp_path):
+    from impls import numpy_manual
+
+    def broken(self, log=None):
+        raise RuntimeError("a worker was killed")
+
+    monkeypatch.setattr(numpy_manual.Trainer, "train", broken)
+    path = tmp_path / "r.json"
+    argv = ["--impl", "numpy_manual", "--impl", "tf_xla", "--repeat", "1", "--json", str(path)]
+    assert command.main(argv) == 1
+    out, err = capsys.readouterr()
+    assert "numpy_manual on cpu ... failed after" in err and "RuntimeError: a worker was killed" in err
+    assert "NOT CONVERGED — numpy_manual on cpu" in out and "FAILED" in out
+    failed, fine = strict_json(path.read_text())["results"]
+    assert failed["error"].startswith("RuntimeError: a worker was killed") and failed["converged"] is False
+    assert fine["trainer"] == "tf_xla" and fine["converged"] is True
+
+
+def test_a_batch_one_trainer_cannot_split_skips_it_unless_it_was_named():
+    from fitways.cli import UsageError, check_scale
+
+    config = Config(batch_size=15)
+    runs = [(name, "cpu") for name in ("numpy_manual", "tf_mirrored", "tf_multiworker")]
+    kept, notes = check_scale(LINE, config, runs, asked=1, named=False)
+    assert kept == [("numpy_manual", "cpu"), ("tf_mirrored", "cpu")]
+    assert notes == ["tf_multiworker on cpu: skipped, --batch-size 15 does not split evenly across 2 workers"]
+    with pytest.raises(UsageError, match="across 2 workers"):
+        check_scale(LINE, config, runs, asked=1, named=True)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--samples", "1", "--batch-size", "1", "--updates", "200"],  # one sample: every line through it fits
+        ["--samples", "39", "--batch-size", "20", "--updates", "3000", "--noise", "1", "--lr", "0.05"],  # 19 unseen
+        ["--noise", "1e6", "--batch-size", "3000", "--updates", "3000"],  # b* ≈ 5e5: float32 steps of 0.03
+    ],
+    ids=["one sample", "unseen samples", "huge noise"],
+)
+def test_a_correct_fit_at_the_edges_is_called_converged(argv, capsys):
+    assert command.main(["--impl", "numpy_manual", "--impl", "tf_xla", "--repeat", "1", *argv]) == 0, capsys.readouterr().out
+
+
+def test_the_reference_is_the_fit_of_the_samples_trained_on():
+    config = Config(samples=39, batch_size=20, updates=3000, noise=1, lr=0.05)
+    data = make_data(config)
+    reference = LINE.reference(config, data)
+    x, y = data.x[:20].astype(np.float64), data.y[:20].astype(np.float64)
+    W, b = np.polyfit(x, y, 1)  # another least-squares routine, on the 20 samples alone
+    assert reference.parameters["W"] == pytest.approx(W, abs=1e-9) and reference.parameters["b"] == pytest.approx(b, abs=1e-9)
+
+
+def test_huge_noise_gradients_pass_the_check(capsys):
+    assert command.main(["--check-gradients", "--noise", "1e8", "--impl", "numpy_manual"]) == 0
+    assert "PASS" in capsys.readouterr().out
+
+
+def test_check_gradients_of_a_worker_process_trainer_alone_is_exit_2(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        command.main(["--check-gradients", "--impl", "tf_multiworker"])
+    assert exit_info.value.code == 2 and "trains in worker processes" in capsys.readouterr().err
+
+
+def test_replicas_without_a_data_parallel_trainer_is_exit_2(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        command.main(["--impl", "numpy_manual", "--replicas", "2"])
+    assert exit_info.value.code == 2 and "--replicas applies to the data-parallel trainers" in capsys.readouterr().err

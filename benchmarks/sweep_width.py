@@ -1,0 +1,127 @@
+"""Width sweep: µs per update of every network lesson as the hidden layer grows, and where numpy's
+hand-written backpropagation stops being the fastest.
+
+    python benchmarks/sweep_width.py --out docs/width_sweep.png --json docs/width_sweep.json
+
+For the network ŷ = w2·tanh(W1·x + b1) + b2 at a fixed batch, widths 1 … 4096 (4 … 12,289
+parameters). At a handful of units an update is all per-call overhead, where numpy's few µs win;
+as H grows the arithmetic grows with it, and fused, compiled code should overtake numpy's one
+array per operation. lr is 0.1, and 1.6/H above 16 units: ŷ sums H terms, so a wider layer
+overshoots at the same lr. Every point is checked against the float64 replay of the same updates.
+"""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from fitways.cli import Parser, UsageError, choose_trainers, number, plan_runs  # noqa: E402
+from fitways.frameworks import load as load_frameworks  # noqa: E402
+from fitways.output import OutputError, path_problem, prepare_terminal, warn  # noqa: E402
+from fitways.problems import PROBLEMS  # noqa: E402
+
+MLP = PROBLEMS["mlp"]
+DEFAULT_WIDTHS = "1,4,16,64,256,1024,4096"
+BATCH_SIZE = 64
+SAMPLES = 2**16
+POINT_SECONDS = 0.06  # each timed run of a point holds about this much work
+INCUMBENT = "numpy_manual"
+
+
+def widths(text):
+    try:
+        sizes = sorted({int(part) for part in text.split(",")})
+    except ValueError:
+        raise UsageError(f"--widths must be comma-separated integers, got {text!r}") from None
+    if sizes[0] < 1 or sizes[-1] > 65_536:
+        raise UsageError(f"--widths must lie between 1 and 65536, got {text!r}")
+    return sizes
+
+
+def lr_for(width):
+    return min(0.1, 1.6 / width)
+
+
+def main(argv=None):
+    prepare_terminal()
+    parser = Parser(description=(__doc__ or "Width sweep.").split("\n\n")[0])
+    parser.add_argument("--out", default="width_sweep.png", help="PNG to write")
+    parser.add_argument("--json", metavar="PATH", help="also write every point and the crossovers as JSON")
+    parser.add_argument("--widths", default=DEFAULT_WIDTHS, help="hidden units, comma-separated")
+    parser.add_argument("--batch-size", type=number(int), default=BATCH_SIZE, help="samples per update")
+    parser.add_argument("--impl", "--trainer", dest="trainers", action="append", metavar="NAME",
+                        help="repeatable (default: every installed network lesson)")  # fmt: skip
+    parser.add_argument("--device", choices=["cpu", "gpu", "all"], default="cpu")
+    parser.add_argument("--repeat", type=number(int), default=3, help="timed runs per point (median)")
+    args = parser.parse_args(argv)
+    try:
+        sizes = widths(args.widths)
+        for option, suffix in (("out", ".png"), ("json", ".json")):
+            bad_path = getattr(args, option) is not None and path_problem(getattr(args, option), suffix)
+            if bad_path:
+                raise UsageError(f"--{option} {bad_path}")
+        if not 1 <= args.repeat <= 100:
+            raise UsageError(f"--repeat must be between 1 and 100, got {args.repeat}")
+        MLP.Config(samples=SAMPLES, batch_size=args.batch_size, hidden=sizes[-1])  # every point must be valid
+        names, notes = choose_trainers(MLP, args.trainers)
+        load_frameworks(MLP.lessons[name].framework for name in names)
+        runs, device_notes = plan_runs(MLP, names, args.device)
+    except (UsageError, ValueError) as error:
+        parser.error(str(error))
+    for note in notes + device_notes:
+        warn(f"note: {note}")
+    try:
+        return sweep(args, sizes, runs)
+    except OutputError as error:
+        warn(f"error: {error}")
+        return 1
+
+
+def sweep(args, sizes, runs):
+    from fitways.frameworks import machine_description
+    from fitways.plots import plot_sweep
+    from fitways.report import write_json
+    from fitways.sweep import crossover, point
+
+    results, failures = {}, []
+    for name, device in runs:
+        for width in sizes:
+            warn(f"{name} on {device}, {width} hidden units ...")
+            setup = {"samples": SAMPLES, "batch_size": args.batch_size, "hidden": width, "lr": lr_for(width)}
+            seconds, ok = point(MLP, name, device, setup, args.repeat, POINT_SECONDS)
+            if not ok:
+                failures.append(f"{name} on {device} at {width} units")
+            results.setdefault((name, device), []).append((width, seconds, ok))
+            print(f"{name:<15} {device:<4} H {width:>5} ({3 * width + 1:>6} parameters): {seconds * 1e6:10.2f} µs/update", flush=True)
+    crossovers = {}
+    for (name, device), points in results.items():
+        if name != INCUMBENT and (INCUMBENT, device) in results:
+            by_name = {name: points, INCUMBENT: results[INCUMBENT, device]}
+            crossovers[f"{name} on {device}"] = crossover(by_name, name, INCUMBENT)
+    for who, width in crossovers.items():
+        verdict = f"faster than {INCUMBENT} from H = {width} on" if width else f"never faster than {INCUMBENT} from some width on"
+        print(f"crossover: {who} {verdict}")
+    machine = machine_description(sorted({MLP.lessons[name].framework for name, _ in runs}))
+    plot_sweep(args.out, f"{machine['cpu']}; batch {args.batch_size}", results, axis="hidden units H (3H + 1 parameters)")
+    warn(f"wrote {args.out}")
+    if args.json:
+        document = {
+            "batch_size": args.batch_size,
+            "machine": machine,
+            "points": {f"{name} on {device}": [list(p) for p in points] for (name, device), points in results.items()},
+            "crossovers": crossovers,
+        }
+        write_json(args.json, document)
+        warn(f"wrote {args.json}")
+    if failures:
+        print(f"did not match the float64 reference: {', '.join(failures)}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        warn("\ninterrupted")
+        sys.exit(130)

@@ -1,0 +1,171 @@
+"""compare.py's command line: parse the arguments, call the suite (fitways.suite), return the exit status.
+
+    python compare.py                      # y = W·x + b, the textbook's problem, every lesson
+    python compare.py --problem mlp        # the grown problem: a tanh network, every lesson
+
+Exit status: 0 when every run converged, 1 when any did not (or diverged, or failed, or a file could
+not be written), 2 on bad arguments, 130 when interrupted.
+"""
+
+from types import SimpleNamespace
+
+from fitways.cli import (
+    HelpFormatter,
+    Parser,
+    UsageError,
+    check_replicas_apply,
+    check_scale,
+    choose_trainers,
+    number,
+    plan_runs,
+    trainers_epilog,
+)
+from fitways.frameworks import load as load_frameworks
+from fitways.output import OutputError, path_problem, prepare_terminal, warn
+from fitways.problems import DEFAULT, PROBLEMS
+from fitways.registry import BASELINE
+from impls.problem import LOSSES
+
+DEFAULTS = PROBLEMS[DEFAULT].Config()
+DEFAULT_REPEAT = 10
+EVERY_NAME = list(dict.fromkeys(name for problem in PROBLEMS.values() for name in problem.lessons))
+
+
+def build_parser():
+    parser = Parser(
+        description=(
+            "Fit y = W·x + b (the textbook's first TensorFlow 2 example) — or, with --problem mlp, a small "
+            "tanh network — with every lesson in impls/ on the same data and the same batches, then print "
+            "one table: the fit each trainer reached, whether it converged, and what each update cost. "
+            "Defaults are the textbook's setup."
+        ),
+        epilog=trainers_epilog(PROBLEMS)
+        + "\nexample: python compare.py --impl gradient_tape --impl numpy_manual --log-every 15",
+        formatter_class=HelpFormatter,
+    )
+    add = parser.add_argument
+    add("--problem", choices=list(PROBLEMS), default=DEFAULT,
+        help="line: y = W·x + b, the textbook's; mlp: ŷ = w2·tanh(W1·x + b1) + b2 fit to sin(x)")  # fmt: skip
+    add("--hidden", type=number(int), default=None, metavar="H",
+        help=f"--problem mlp: tanh units in the hidden layer (default: {PROBLEMS['mlp'].Config().hidden})")  # fmt: skip
+    add("--impl", "--trainer", dest="trainers", action="append", metavar="NAME",
+        help="trainer to run (listed below, per problem); repeat for several (default: every installed one)")  # fmt: skip
+    add("--device", choices=["cpu", "gpu", "all"], default="all",
+        help="where to run; each framework looks for its own GPU, and 'all' skips it where there is none")  # fmt: skip
+    add("--updates", "--steps", type=number(int), default=None,
+        help="parameter updates (default: one pass over the data, samples // batch-size); --steps is its old name")  # fmt: skip
+    add("--batch-size", type=number(int), default=DEFAULTS.batch_size, help="samples per update")
+    add("--lr", type=number(float), default=DEFAULTS.lr, help="learning rate")
+    add("--samples", type=number(int), default=DEFAULTS.samples, help="x = 10·u − 5, u uniform")
+    add("--noise", type=number(float), default=DEFAULTS.noise, help="y gets noise·u, u uniform on [0, 1)")
+    add("--seed", type=number(int), default=DEFAULTS.seed, help="same seed, same data and result")
+    add("--loss", choices=LOSSES, default=DEFAULTS.loss, help="'huber' is the variant numpy_manual needs derived anew")
+    add("--repeat", type=number(int), default=None,
+        help=f"timed steady-state runs per trainer, after the first (compiling) one (default: {DEFAULT_REPEAT})")  # fmt: skip
+    add("--replicas", type=number(int), default=None, metavar="N",
+        help="devices the data-parallel trainers mirror over (default: every GPU; on the CPU, 2 logical CPUs)")  # fmt: skip
+    add("--baseline", choices=EVERY_NAME, metavar="NAME", default=None,
+        help=f"the trainer speed-ups are quoted against (default: {BASELINE})")  # fmt: skip
+    add("--log-every", type=number(int), metavar="N",
+        help="print the textbook's log line every N updates (N=15: the textbook's ten lines)")  # fmt: skip
+    add("--json", metavar="PATH", help="also write the config, the closed-form fit and the results as JSON")
+    add("--plot", metavar="PATH", help="also draw loss curves, fitted lines and µs per update to a PNG")
+    add("--check-gradients", action="store_true",
+        help="instead of training, check every trainer's gradient against float64 finite differences")  # fmt: skip
+    return parser
+
+
+def parse(argv):
+    """Arguments, the problem and its validated config; every bad value ends here with one line and exit 2."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    problem = PROBLEMS[args.problem]
+    setup = {"samples": args.samples, "batch_size": args.batch_size, "updates": args.updates, "lr": args.lr,
+             "noise": args.noise, "seed": args.seed, "loss": args.loss}  # fmt: skip
+    if args.hidden is not None:
+        if problem.name != "mlp":
+            parser.error(f"--hidden is the mlp problem's; --problem {problem.name} has no hidden layer")
+        setup["hidden"] = args.hidden
+    try:
+        config = problem.Config(**setup)
+        check_combinations(args, config)
+    except (ValueError, UsageError) as error:
+        parser.error(str(error))
+    return parser, args, problem, config
+
+
+def check_combinations(args, config):
+    if args.check_gradients:
+        for option in ("plot", "log_every", "repeat", "baseline", "replicas"):
+            if getattr(args, option) is not None:
+                flag = "--" + option.replace("_", "-")
+                raise UsageError(f"{flag} has no effect with --check-gradients, which trains nothing")
+    if args.repeat is not None and not 1 <= args.repeat <= 1000:
+        raise UsageError(f"--repeat must be between 1 and 1000, got {args.repeat}")
+    if args.log_every is not None and not 1 <= args.log_every <= config.updates:
+        raise UsageError(f"--log-every must be between 1 and --updates ({config.updates}), got {args.log_every}")
+    for option, suffix in (("json", ".json"), ("plot", ".png")):
+        path = getattr(args, option)
+        problem = path is not None and path_problem(path, suffix)
+        if problem:
+            raise UsageError(f"--{option} {problem}")
+    if args.json is not None and args.plot is not None and args.json == args.plot:
+        raise UsageError("--json and --plot name the same file")
+    if args.plot is not None:
+        import importlib.util
+
+        if importlib.util.find_spec("matplotlib") is None:
+            raise UsageError("--plot needs matplotlib, which is not installed (pip install -r requirements.txt)")
+
+
+def main(argv=None):
+    prepare_terminal()
+    parser, args, problem, config = parse(argv)
+    try:
+        names, notes = choose_trainers(problem, args.trainers)
+        if args.check_gradients:
+            names, notes = gradient_checkable(problem, names, notes, named=bool(args.trainers))
+        check_replicas_apply(problem, names, args.replicas)
+        load_frameworks(problem.lessons[name].framework for name in names)
+        runs, device_notes = plan_runs(problem, names, args.device)
+        runs, scale_notes = check_scale(problem, config, runs, args.replicas, named=bool(args.trainers))
+    except UsageError as error:
+        parser.error(str(error))
+    from fitways import suite
+
+    data = problem.make_data(config)
+    try:
+        if args.check_gradients:
+            for note in notes:
+                warn(f"note: {note}")
+            return suite.check_gradients(problem, config, data, runs, args.json)
+        options = SimpleNamespace(
+            repeat=args.repeat or DEFAULT_REPEAT, baseline=args.baseline, log_every=args.log_every,
+            replicas=args.replicas, json=args.json, plot=args.plot,
+        )  # fmt: skip
+        return suite.train_and_report(problem, config, data, runs, notes + device_notes + scale_notes, options)
+    except OutputError as error:
+        warn(f"error: {error}")
+        return 1
+
+
+def gradient_checkable(problem, names, notes, named):
+    """The trainers whose gradient this process can compute: a worker-process trainer is skipped with
+    a note, or refused when it was all the user asked for."""
+    kept = [name for name in names if problem.lessons[name].runs.in_process]
+    skipped = [name for name in names if name not in kept]
+    if named and not kept:
+        raise UsageError(
+            f"--check-gradients: {', '.join(skipped)} trains in worker processes; its gradient code is tf_mirrored's "
+            "(check that one)"
+        )
+    return kept, notes + [f"{name}: skipped, it trains in worker processes" for name in skipped]
+
+
+def run(argv=None):
+    """main() as a process: its status, and 130 with one line on Ctrl-C."""
+    try:
+        return main(argv)
+    except KeyboardInterrupt:
+        warn("\ninterrupted")
+        return 130

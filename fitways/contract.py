@@ -1,0 +1,27 @@
+"""The Trainer contract, in code: what every lesson's Trainer provides, and all the harness uses.
+
+tests/test_contract.py holds every registered lesson to it. Parameters travel in the problem's order
+(fitways.problems: the line's (W, b), the network's (W1, b1, w2, b2)); the harness never reaches
+into a trainer for anything else, except tracing counts in the tests.
+"""
+
+from typing import Protocol, runtime_checkable
+
+
+@runtime_checkable
+class Trainer(Protocol):
+    def __init__(self, config, data):
+        """Keeps config (the problem's Config) as self.config; makes the parameters at the problem's
+        start, and the data cut into batches, in order. A
+        data-parallel lesson (fitways.execution.Mirrored) also takes devices=[...]: one replica on each."""
+
+    def reset(self, *parameters):
+        """Set the parameters, given in the problem's order."""
+
+    def loss_and_gradient(self, x, y):
+        """(batch loss, gradient of each parameter in the problem's order) at the current parameters."""
+
+    def train(self, log=None):
+        """config.updates updates; log(update, loss, *parameters) after each one it sees, if given;
+        returns the parameters, on the host, in the problem's order. The trainer also has an
+        attribute named after the problem's first parameter, where the harness reads placement from."""

@@ -1,0 +1,106 @@
+"""How a lesson runs: in this process on one device, mirrored over replicas, or in worker processes.
+
+One small object per way, on each registry entry (fitways.registry); callers ask it what they need —
+how many replicas, whether a GPU run or a batch size can work, how to build and measure — and never
+test which way it is.
+"""
+
+import contextlib
+
+DEFAULT_CPU_REPLICAS = 2  # logical CPUs a data-parallel run splits the CPU into when not told otherwise
+
+
+class InProcess:
+    """On one device, in this process: built and called inside the framework's device scope."""
+
+    in_process = True  # the harness can build it here: record it, check its gradient
+    takes_replicas = False  # --replicas means something to it
+
+    def replicas(self, framework, device, asked=None):
+        return 1
+
+    def gpu_problem(self, framework):
+        """Why it cannot run on a GPU here, or None."""
+        if framework.name == "numpy":
+            return "numpy runs on the CPU only"
+        return None if framework.gpus() else f"{framework.label} sees no GPU"
+
+    def batch_problem(self, config, count):
+        """Why config.batch_size cannot work with `count` replicas, or None."""
+        return None
+
+    def device_problem(self, framework, device, count):
+        return None
+
+    def build(self, cls, config, data, framework, device, replicas):
+        """(trainer, scope): the lesson's Trainer made on the device, and the scope to call it in."""
+
+        def scope():
+            return framework.device_scope(device)
+
+        with scope():  # parameters and data are created on the device
+            return cls(config, data), scope
+
+    def measure(self, problem, name, config, data, device, replicas, repeat):
+        """(Measurement, placed_on) of `repeat` steady-state runs and a recorded one."""
+        from fitways.runner import Runner
+        from fitways.timing import measure
+
+        runner = Runner(problem, name, config, data, device, replicas)
+        return measure(runner, repeat), runner.placed_on()
+
+
+class Mirrored(InProcess):
+    """Data-parallel in this process: a tf.distribute strategy over `replicas` devices of one kind."""
+
+    takes_replicas = True
+
+    def replicas(self, framework, device, asked=None):
+        return asked or (len(framework.gpus()) if device == "gpu" else DEFAULT_CPU_REPLICAS)
+
+    def batch_problem(self, config, count):
+        if config.batch_size % count:
+            return f"--batch-size {config.batch_size} does not split evenly across {count} replicas"
+        return None
+
+    def device_problem(self, framework, device, count):
+        """On the CPU this splits TensorFlow's CPU into `count` logical devices, which must happen
+        before TensorFlow starts its runtime."""
+        available = len(framework.gpus()) if device == "gpu" else framework.logical_cpus(count)
+        return f"--replicas {count}: at most {available} on {device} here" if count > available else None
+
+    def build(self, cls, config, data, framework, device, replicas):
+        devices = framework.replica_devices(device, replicas)
+        return cls(config, data, devices=devices), contextlib.nullcontext  # the strategy places everything
+
+
+class Workers:
+    """In `count` worker processes of their own (fitways.multiworker), timed inside the workers."""
+
+    in_process = False
+    takes_replicas = False
+
+    def __init__(self, count):
+        self.count = count
+
+    def replicas(self, framework, device, asked=None):
+        return self.count
+
+    def gpu_problem(self, framework):
+        return "its worker processes train on their CPUs"
+
+    def batch_problem(self, config, count):
+        if config.batch_size % count:
+            return f"--batch-size {config.batch_size} does not split evenly across {count} workers"
+        return None
+
+    def device_problem(self, framework, device, count):
+        return None
+
+    def measure(self, problem, name, config, data, device, replicas, repeat):
+        from fitways import multiworker
+
+        return multiworker.measure(problem, name, config, repeat, self.count), multiworker.placed_on(self.count)
+
+
+IN_PROCESS, MIRRORED, TWO_WORKERS = InProcess(), Mirrored(), Workers(2)

@@ -1,0 +1,148 @@
+"""What compare.py does, as functions: train each chosen lesson and report, or check their gradients.
+
+    train_and_report(problem, config, runs, options)   the table, and the JSON and plot asked for
+    check_gradients(problem, config, runs, json_path)  every lesson's gradient against finite differences
+
+Each returns the exit status. A lesson that raises is a failed row (one line on stderr, the reason in
+the table and the JSON) and the others still run; Ctrl-C still stops everything.
+"""
+
+import math
+import sys
+import time
+import traceback
+
+import numpy as np
+
+from fitways.checks import finite_or_none
+from fitways.output import warn
+from fitways.registry import BASELINE
+
+
+def run_all(problem, config, data, reference, runs, repeat, log_every=None, replicas=None):
+    """Measure each (trainer, device); returns (rows, trajectories by (trainer, device))."""
+    from fitways.report import failed_row, result_row
+
+    rows, trajectories = [], {}
+    for index, (name, device) in enumerate(runs, 1):
+        warn(f"[{index}/{len(runs)}] {name} on {device} ...", end="")
+        started = time.perf_counter()
+        try:
+            runs_as = problem.lessons[name].runs
+            measurement, placed_on = runs_as.measure(problem, name, config, data, device, replicas, repeat)
+        except Exception as error:  # noqa: BLE001  (any failure of one lesson is that row's, not the run's)
+            reason = one_line(error)
+            warn(f" failed after {time.perf_counter() - started:.1f} s: {reason}")
+            rows.append(failed_row((name, device), reason))
+            continue
+        warn(f" {time.perf_counter() - started:.1f} s")
+        trajectories[name, device] = measurement.trajectory
+        rows.append(result_row(problem, config, data, reference, (name, device), placed_on, measurement))
+        if log_every:
+            print_log(problem, f"{name} on {placed_on}", config, measurement.trajectory, log_every)
+    return rows, trajectories
+
+
+def one_line(error):
+    """An exception as one line: its type and the first line of its message, and where it was raised."""
+    message = str(error).strip().splitlines()
+    frames = traceback.extract_tb(error.__traceback__)
+    where = f" ({frames[-1].filename.rsplit('/', 1)[-1]}:{frames[-1].lineno})" if frames else ""
+    return f"{type(error).__name__}: {message[0] if message else ''}{where}"
+
+
+def print_log(problem, title, config, trajectory, every):
+    """The textbook's log line every `every` updates, replayed from the recorded trajectory."""
+    print(f"{title}:")
+    if not trajectory.every_update:
+        print(f"  Python saw the model only after updates {', '.join(map(str, trajectory.updates))}, never a batch loss:")
+    log = problem.textbook_log(config, every, out=lambda line: print("  " + line))
+    loss = trajectory.loss if trajectory.loss is not None else [None] * len(trajectory.updates)
+    for record, (update, batch_loss) in enumerate(zip(trajectory.updates, loss)):
+        log(int(update) - 1, batch_loss, *(trajectory[name][record] for name in problem.parameters))
+    if trajectory.divergence:
+        print(f"  {trajectory.divergence}")
+
+
+def finite(value, spec=".7f"):
+    """A number as the tables show it; never "nan" or "inf" (the check fails such a value anyway)."""
+    return format(value, spec) if math.isfinite(value) else "not finite"
+
+
+def check_gradients(problem, config, data, runs, json_path):
+    from fitways.gradcheck import MAX_RELATIVE_ERROR, STEP, check, passes, random_points
+    from fitways.report import write_json
+    from fitways.runner import Runner
+
+    points = random_points(problem, config, data)
+    count = sum(len(value.reshape(-1)) for value in points[0][0].values())
+    print(
+        f"gradient check, {problem.name}, loss {config.loss}: each trainer's gradient ({count} numbers) vs float64 "
+        f"central differences (h = {STEP:g} × max(1, rms residual)) at {len(points)} random points on batches "
+        f"of {config.batch_size}"
+    )
+    shown = problem.parameters[:2]  # the first numbers of the first two parameters, for a person to compare
+    print(f"{'trainer':<17} {'device':<11} " + "  ".join(f"{'d' + n:>14} {'numeric':>14}" for n in shown) + f"  {'rel. error':>10}")
+    results, failures = [], 0
+    for name, device in runs:
+        runner = Runner(problem, name, config, data, device)
+        for row in check(runner, points):
+            ok = passes(row["error"])
+            failures += not ok
+            cells = "  ".join(
+                f"{finite(first(row['gradient'][n])):>14} {finite(first(row['finite_difference'][n])):>14}" for n in shown
+            )
+            print(f"{name:<17} {runner.placed_on():<11} {cells}  {finite(row['error'], '.1e'):>10}{'' if ok else '  FAIL'}")
+            results.append({"trainer": name, "device": device, "placed_on": runner.placed_on(), **row, "passed": ok})
+    total = len(results)
+    if failures:
+        print(f"FAIL: {failures} of {total} gradients differ from finite differences by more than {MAX_RELATIVE_ERROR:g}")
+    else:
+        print(f"PASS: all {total} gradients agree with finite differences to within {MAX_RELATIVE_ERROR:g} (relative)")
+    if json_path:
+        for result in results:  # a non-finite number is reported as null, its check as failed
+            for key in ("parameters", "gradient", "finite_difference"):
+                result[key] = {n: as_json(v) for n, v in result[key].items()}
+            result["error"] = finite_or_none(result["error"])
+        document = {"problem": problem.name, "config": config.asdict(), "max_relative_error": MAX_RELATIVE_ERROR}
+        write_json(json_path, {**document, "results": results})
+        warn(f"wrote {json_path}")
+    return 1 if failures or not results else 0
+
+
+def first(value):
+    return float(np.asarray(value).reshape(-1)[0])
+
+
+def as_json(value):
+    """An array as nested lists, a non-finite number as null."""
+    array = np.asarray(value, np.float64)
+    if array.ndim == 0:
+        return finite_or_none(float(array))
+    return [as_json(item) for item in array]
+
+
+def train_and_report(problem, config, data, runs, notes, options):
+    """options: repeat, baseline, log_every, replicas, json, plot (compare.py's arguments)."""
+    from fitways.frameworks import machine_description
+    from fitways.registry import framework_of
+    from fitways.report import add_speedups, print_table, run_document, write_json
+
+    reference = problem.reference(config, data)
+    baseline = options.baseline or BASELINE
+    rows, trajectories = run_all(
+        problem, config, data, reference, runs, options.repeat, options.log_every, options.replicas
+    )
+    add_speedups(rows, baseline)
+    print_table(problem, config, reference, rows, notes, baseline)
+    sys.stdout.flush()
+    if options.json:
+        frameworks = sorted({framework_of(problem.lessons[name]).name for name, _ in runs})
+        write_json(options.json, run_document(problem, config, reference, rows, machine_description(frameworks)))
+        warn(f"wrote {options.json}")
+    if options.plot:
+        from fitways.plots import plot_comparison
+
+        plot_comparison(options.plot, problem, config, data, reference, [r for r in rows if "error" not in r], trajectories)
+        warn(f"wrote {options.plot}")
+    return 0 if rows and all(r["converged"] for r in rows) else 1

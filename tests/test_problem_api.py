@@ -1,0 +1,97 @@
+"""A third problem needs no edit to the harness: a Problem and one lesson, both defined in this file,
+run through the same runner, suite, verdict, gradient check, table, JSON and plot as the line."""
+
+import json
+
+import numpy as np
+import pytest
+
+from fitways import suite
+from fitways.gradcheck import check, passes, random_points
+from fitways.problems import Problem, Reference, loss_of_residual
+from fitways.registry import Entry
+from fitways.report import add_speedups, print_table, run_document, to_json
+from fitways.runner import Runner
+from impls import problem as line
+
+
+class Trainer:
+    """A lesson for y = a·sin(x) + c, in numpy, by hand: dL/da = (2/n) Σ r·sin(x), dL/dc = (2/n) Σ r."""
+
+    def __init__(self, config, data):
+        self.config, self.a, self.c = config, np.float32(0), np.float32(0)
+        size = config.batch_size
+        self.batches = [(data.x[s : s + size], data.y[s : s + size]) for s in range(0, config.batches_used * size, size)]
+
+    def reset(self, a, c):
+        self.a, self.c = np.float32(a), np.float32(c)
+
+    def loss_and_gradient(self, x, y):
+        feature = np.sin(x)
+        residual = self.a * feature + self.c - y
+        return residual @ residual / len(x), 2 * residual @ feature / len(x), 2 * residual.sum() / len(x)
+
+    def train(self, log=None):
+        for update in range(self.config.updates):
+            loss, da, dc = self.loss_and_gradient(*self.batches[update % len(self.batches)])
+            self.a, self.c = self.a - np.float32(self.config.lr) * da, self.c - np.float32(self.config.lr) * dc
+            if log:
+                log(update, loss, self.a, self.c)
+        return float(self.a), float(self.c)
+
+
+class Wave(Problem):
+    name = "wave"
+    summary = "y = a·sin(x) + c"
+    Config = line.Schedule
+    lessons = {"numpy_by_hand": Entry("numpy", "by hand", __name__)}
+    parameters = ("a", "c")
+    shown = ("a", "c")
+
+    def make_data(self, config):
+        return line.sample(config, lambda x: 3 * np.sin(x) - 1)
+
+    def initial_parameters(self, config):
+        return 0.0, 0.0
+
+    def predict(self, config, params, x):
+        return params["a"] * np.sin(x) + params["c"]
+
+    def reference(self, config, data):
+        x, y = self.trained(config, data)
+        design = np.stack([np.sin(x), np.ones(len(x))], axis=1)
+        (a, c), *_ = np.linalg.lstsq(design, y, rcond=None)
+        return Reference({"a": np.float64(a), "c": np.float64(c)}, loss_of_residual(config, design @ (a, c) - y))
+
+    def textbook_log(self, config, every=15, out=print):
+        return line.textbook_log(config, every, out, format_line=lambda step, loss, a, c: f"{step}: a = {a:.3f}")
+
+
+WAVE = Wave()
+CONFIG = Wave.Config(updates=600)
+
+
+def test_a_problem_defined_in_a_test_trains_converges_and_reports(capsys, tmp_path):
+    data = WAVE.make_data(CONFIG)
+    reference = WAVE.reference(CONFIG, data)
+    rows, trajectories = suite.run_all(WAVE, CONFIG, data, reference, [("numpy_by_hand", "cpu")], repeat=1, log_every=300)
+    (row,) = rows
+    assert row["converged"] is True, row
+    assert row["parameters"]["a"] == pytest.approx(3.0, abs=0.01) and row["parameters"]["c"] == pytest.approx(-0.995, abs=0.01)
+    assert len(trajectories["numpy_by_hand", "cpu"].updates) == CONFIG.updates
+    add_speedups(rows, "numpy_by_hand")
+    print_table(WAVE, CONFIG, reference, rows, [], "numpy_by_hand")
+    out = capsys.readouterr().out
+    assert "numpy_by_hand on CPU (numpy):\n  0: a = " in out and "verdict:          all 1 runs converged" in out
+    document = json.loads(to_json(run_document(WAVE, CONFIG, reference, rows, {})))
+    assert document["problem"] == "wave" and set(document["results"][0]["parameters"]) == {"a", "c"}
+    from fitways.plots import plot_comparison
+
+    plot_comparison(str(tmp_path / "wave.png"), WAVE, CONFIG, data, reference, rows, trajectories)
+    assert (tmp_path / "wave.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_its_gradient_is_checked_like_any_lesson():
+    data = WAVE.make_data(CONFIG)
+    rows = check(Runner(WAVE, "numpy_by_hand", CONFIG, data), random_points(WAVE, CONFIG, data))
+    assert all(passes(row["error"]) for row in rows)
