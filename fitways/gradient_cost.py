@@ -22,7 +22,6 @@ computed the same way (numpy; TensorFlow under tf.function; JAX under jax.jit; P
 
 import dataclasses
 import functools
-import statistics
 import time
 
 import numpy as np
@@ -290,10 +289,11 @@ METHODS = {
 
 
 def seconds_per_call(calls, budget, rounds=7):
-    """For each zero-argument call, the median over up to `rounds` rounds of one call's seconds. The
-    rounds take turns between the calls, so that a busy moment on a shared machine hits them alike;
-    a fast call is repeated within its round to last about ROUND_S. A call slower than `budget` is
-    timed once; the others stop once `budget` seconds are spent on them."""
+    """For each zero-argument call, the fastest of up to `rounds` rounds, in seconds per call: what the
+    computation costs when nothing else gets in its way (timeit's advice; on a shared machine a median
+    measures the neighbours). The rounds take turns between the calls, so that a busy moment hits
+    them alike; a fast call is repeated within its round to last about ROUND_S. A call slower than
+    `budget` is timed once; the others stop once `budget` seconds are spent on them."""
     first = []
     for call in calls:
         start = time.perf_counter()
@@ -311,7 +311,7 @@ def seconds_per_call(calls, budget, rounds=7):
             elapsed = time.perf_counter() - start
             samples[i].append(elapsed / number[i])
             spent += elapsed
-    return [statistics.median(samples[i]) if samples.get(i) else first[i] for i in range(len(calls))]
+    return [min(samples[i]) if samples.get(i) else first[i] for i in range(len(calls))]
 
 
 def measure(method, n, cap, seed=0, budget=0.5):

@@ -128,7 +128,7 @@ def plot_gradient_cost(path, document):
     ratio_panel.plot(n_all, 2 * n_all, color="0.6", linewidth=4, alpha=0.4, label="2n: finite differences' passes")
     seconds_panel.axhline(document["settings"]["cap_seconds"], color="0.5", linestyle=":", label="time cap")
     seconds_panel.set(title="Seconds per gradient (circled: over the cap, the method stops there)",
-                      ylabel="seconds per gradient (median)")  # fmt: skip
+                      ylabel="seconds per gradient (fastest round)")  # fmt: skip
     ratio_panel.set(title="Cost of one gradient in forward passes of the same framework",
                     ylabel="seconds per gradient / seconds per forward pass")  # fmt: skip
     for panel in (seconds_panel, ratio_panel):
