@@ -15,6 +15,7 @@ gradient for h from 1e-1 to 1e-12, in float32 and float64, for the line and for 
 About a minute on a 2-core CPU with the defaults; progress goes to stderr, the table to stdout.
 """
 
+import argparse
 import math
 import os
 import sys
@@ -29,6 +30,17 @@ from fitways.output import OutputError, path_problem, prepare_terminal, warn  # 
 
 MAX_CAP_S = 600.0
 FIGURES = ("gradient_cost.png", "gradient_accuracy.png")
+
+
+def count(text):
+    """A parameter count: an integer, also written as 1e5."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
+    if not (math.isfinite(value) and value == int(value)):
+        raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}")
+    return int(value)
 
 
 def methods_epilog():
@@ -72,8 +84,8 @@ def check(args):
 
 def build_parser():
     parser = Parser(description=__doc__, formatter_class=HelpFormatter, epilog=methods_epilog())
-    parser.add_argument("--n-min", type=number(int), default=10, help="smallest parameter count (rounded to 3H + 1)")
-    parser.add_argument("--n-max", type=number(int), default=100_000, help="largest parameter count")
+    parser.add_argument("--n-min", type=count, default=10, help="smallest parameter count (rounded to 3H + 1)")
+    parser.add_argument("--n-max", type=count, default=100_000, help="largest parameter count")
     parser.add_argument("--per-decade", type=number(int), default=2, help="parameter counts per factor of ten")
     parser.add_argument("--cap", type=number(float), default=1.0,
                         help="seconds: a method stops after the first n where one gradient takes longer")  # fmt: skip

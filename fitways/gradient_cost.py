@@ -34,6 +34,7 @@ TEXTBOOK_STEP = 1e-6  # the textbook's "a perturbation of about 1e-6 usually doe
 STEPS = 10.0 ** (-np.arange(2, 25) / 2)  # 1e-1, 10^-1.5, ..., 1e-12: half a decade apart
 MAX_N = 3_000_001  # H = 1e6: a (20, H) float64 activation is 160 MB, as far as this is meant to go
 ROUND_S = 2e-3  # a timed round repeats a fast call until it lasts about this long
+POINT_S = 0.5  # the most seconds spent timing one method at one n, beyond its first calls
 
 
 # --- the model, in numpy ------------------------------------------------------------------------
@@ -190,24 +191,25 @@ def _numpy_backprop(theta, x, y):
     return (lambda: mlp_backprop(theta, x, y)), (lambda: mlp_loss(theta, x, y))
 
 
-def _tf(theta, x, y, mode):
+@functools.cache
+def _tf_functions():
+    """TensorFlow's loss, reverse-mode and forward-mode gradients as tf.functions, made once: each
+    traces once per width, so every build at that width shares the trace."""
     import tensorflow as tf
 
     def loss(theta, x, y):
-        H = (theta.shape[0] - 1) // 3  # static under tf.function: one trace per width
+        H = (theta.shape[0] - 1) // 3  # static under tf.function
         W1, b1, w2, b2 = theta[:H], theta[H : 2 * H], theta[2 * H : 3 * H], theta[3 * H]
         r = tf.linalg.matvec(tf.tanh(x[:, None] * W1 + b1), w2) + b2 - y
         return tf.reduce_mean(r * r)
 
-    @tf.function
     def reverse(theta, x, y):
         with tf.GradientTape() as tape:
             tape.watch(theta)
             value = loss(theta, x, y)
         return tape.gradient(value, theta)
 
-    @tf.function
-    def forward_mode(theta, x, y):
+    def forward(theta, x, y):
         n = theta.shape[0]
         partials = tf.TensorArray(tf.float32, size=n)
         for i in tf.range(n):  # a tf.while_loop: one tangent, the i-th unit vector, per iteration
@@ -216,12 +218,20 @@ def _tf(theta, x, y, mode):
             partials = partials.write(i, accumulator.jvp(value))
         return partials.stack()
 
+    return {name: tf.function(fn) for name, fn in (("loss", loss), ("reverse", reverse), ("forward", forward))}
+
+
+def _tf(theta, x, y, mode):
+    import tensorflow as tf
+
+    functions = _tf_functions()
     args = [tf.constant(array, tf.float32) for array in (theta, x, y)]
-    gradient, forward = (reverse if mode == "reverse" else forward_mode), tf.function(loss)
-    return (lambda: gradient(*args).numpy()), (lambda: forward(*args).numpy())
+    return (lambda: functions[mode](*args).numpy()), (lambda: functions["loss"](*args).numpy())
 
 
-def _jax(theta, x, y, mode):
+@functools.cache
+def _jax_functions():
+    """JAX's loss, reverse-mode and forward-mode gradients under jax.jit, made once (compiled per width)."""
     import jax
     import jax.numpy as jnp
 
@@ -231,7 +241,7 @@ def _jax(theta, x, y, mode):
         r = jnp.tanh(jnp.outer(x, W1) + b1) @ w2 + b2 - y
         return jnp.mean(r * r)
 
-    def forward_mode(theta, x, y):
+    def forward(theta, x, y):
         n = theta.shape[0]
 
         def partial(i):  # dL/dθ_i: one jvp with the i-th unit vector as the tangent
@@ -239,10 +249,15 @@ def _jax(theta, x, y, mode):
 
         return jax.lax.map(partial, jnp.arange(n))  # a compiled loop, one tangent at a time
 
+    return {"loss": jax.jit(loss), "reverse": jax.jit(jax.grad(loss)), "forward": jax.jit(forward)}
+
+
+def _jax(theta, x, y, mode):
+    import jax.numpy as jnp
+
+    functions = _jax_functions()
     args = [jnp.asarray(array, dtype=jnp.float32) for array in (theta, x, y)]
-    gradient = jax.jit(jax.grad(loss) if mode == "reverse" else forward_mode)
-    forward = jax.jit(loss)
-    return (lambda: np.asarray(gradient(*args))), (lambda: np.asarray(forward(*args)))
+    return (lambda: np.asarray(functions[mode](*args))), (lambda: np.asarray(functions["loss"](*args)))
 
 
 def _torch(theta, x, y):
@@ -314,14 +329,14 @@ def seconds_per_call(calls, budget, rounds=7):
     return [min(samples[i]) if samples.get(i) else first[i] for i in range(len(calls))]
 
 
-def measure(method, n, cap, seed=0, budget=0.5):
+def measure(method, n, cap, seed=0):
     """One point: {n, H, seconds, forward_seconds, ratio, over_cap} for `method` at the width nearest n."""
     H = width(n)
     x, y = textbook_batch()
     gradient, forward = method.build(initial(H, seed), x, y)
     if method.compiled:
         gradient(), forward()  # trace and compile: not what a gradient costs once it runs
-    seconds, forward_seconds = seconds_per_call([gradient, forward], min(budget, cap))
+    seconds, forward_seconds = seconds_per_call([gradient, forward], min(POINT_S, cap))
     return {
         "n": 3 * H + 1,
         "H": H,

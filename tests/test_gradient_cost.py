@@ -99,10 +99,11 @@ def test_sizes_are_3h_plus_1_from_the_smallest_to_the_largest():
 def command_run(tmp_path_factory):
     folder = tmp_path_factory.mktemp("gradient_cost")
     path = folder / "cost.json"
-    argv = ["--n-min", "4", "--n-max", "40", "--per-decade", "1", "--cap", "30"]
+    argv = ["--n-min", "10", "--n-max", "100", "--per-decade", "1", "--cap", "30"]  # the widths tested above
     argv += ["--json", str(path), "--plot", str(folder)]
     printed = io.StringIO()
-    with contextlib.redirect_stdout(printed):
+    with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(printed):
+        patch.setattr(gradient_cost, "POINT_S", 0.02)  # a rough time is enough here
         status = command.main(argv)
     return status, json.loads(path.read_text()), printed.getvalue(), folder
 
@@ -110,9 +111,9 @@ def command_run(tmp_path_factory):
 def test_the_command_measures_every_installed_method_at_every_n(command_run):
     status, document, printed, _ = command_run
     assert status == 0
-    assert list(document["cost"]) == INSTALLED and document["settings"]["n"] == [4, 40]
+    assert list(document["cost"]) == INSTALLED and document["settings"]["n"] == [10, 100]
     for name, result in document["cost"].items():
-        assert [point["n"] for point in result["points"]] == [4, 40] and result["stopped"] is None
+        assert [point["n"] for point in result["points"]] == [10, 100] and result["stopped"] is None
         for point in result["points"]:
             assert point["ratio"] == pytest.approx(point["seconds"] / point["forward_seconds"])
         assert name in printed
@@ -128,7 +129,7 @@ def test_the_command_writes_both_figures(command_run):
 
 def test_a_method_stops_after_the_first_gradient_over_the_cap(tmp_path, capsys):
     path = tmp_path / "cost.json"
-    argv = ["--n-min", "4", "--n-max", "40", "--cap", "1e-9", "--method", "numpy_backprop", "--json", str(path)]
+    argv = ["--n-min", "4", "--n-max", "4e1", "--cap", "1e-9", "--method", "numpy_backprop", "--json", str(path)]
     assert command.main(argv) == 0
     (result,) = json.loads(path.read_text())["cost"].values()
     assert len(result["points"]) == 1 and "over the 1e-09 s cap" in result["stopped"]
@@ -153,6 +154,8 @@ def test_a_missing_framework_is_skipped_with_one_line(monkeypatch, tmp_path, cap
         ["--n-min", "1000", "--n-max", "10"],
         ["--n-max", "1e12"],
         ["--n-max", "1000000000000"],
+        ["--n-max", "12.5"],
+        ["--n-max", "inf"],
         ["--per-decade", "0"],
         ["--method", "numpy_magic"],
         ["--cap", "0"],
