@@ -7,11 +7,12 @@ The model is ŷ = w2·tanh(W1·x + b1) + b2 with H hidden units (n = 3H + 1 para
 textbook's first batch of 20 samples, mean squared error. For n from --n-min to --n-max it times one
 full gradient by central finite differences (numpy float64, 2n forward passes), forward mode with one
 tangent per parameter (TensorFlow's ForwardAccumulator in a tf.function loop; JAX's jvp in lax.map
-under jax.jit), reverse mode (tf.GradientTape in a tf.function, jax.grad under jax.jit, PyTorch
-autograd eager) and the hand-derived numpy backprop (float64), each also as a multiple of one forward
-pass of the same framework run the same way. A method stops after the first n at which one gradient
-takes more than --cap seconds. Then it measures the error of a central difference against the exact
-gradient for h from 1e-1 to 1e-12, in float32 and float64, for the line and for the MLP with H = 3.
+under jax.jit, and jax.jacfwd, all tangents at once), reverse mode (tf.GradientTape in a tf.function,
+jax.grad under jax.jit, PyTorch autograd eager) and the hand-derived numpy backprop (float64), each
+also as a multiple of one forward pass of the same framework run the same way. A method stops after
+the first n at which one gradient takes more than --cap seconds (jacfwd also before its tangents
+would pass 1 GiB). Then it measures the error of a central difference against the exact gradient
+for h from 1e-1 to 1e-12, in float32 and float64, for the line and for the MLP with H = 3.
 About a minute on a 2-core CPU with the defaults; progress goes to stderr, the table to stdout.
 """
 

@@ -11,7 +11,8 @@ tangent per parameter" is the i-th unit vector and a finite difference nudges θ
 
 Four ways to get dL/dθ:
 - central finite differences, (L(θ + h·e_i) − L(θ − h·e_i)) / 2h for each i: 2n forward passes;
-- forward mode, one tangent per parameter: each pass carries dL/dθ_i along, n passes;
+- forward mode, one tangent per parameter: each pass carries dL/dθ_i along, n passes (jacfwd
+  pushes the n tangents through side by side: the same arithmetic, and n times the memory);
 - reverse mode (backpropagation): one forward pass, then one backward pass that yields all n;
 - the same reverse pass derived by hand in numpy (mlp_backprop).
 
@@ -35,6 +36,7 @@ STEPS = 10.0 ** (-np.arange(2, 25) / 2)  # 1e-1, 10^-1.5, ..., 1e-12: half a dec
 MAX_N = 3_000_001  # H = 1e6: a (20, H) float64 activation is 160 MB, as far as this is meant to go
 ROUND_S = 2e-3  # a timed round repeats a fast call until it lasts about this long
 POINT_S = 0.5  # the most seconds spent timing one method at one n, beyond its first calls
+TANGENT_BYTES = 2**30  # jacfwd holds all n tangents of the (B, H) activations at once: 1 GiB at most
 
 
 # --- the model, in numpy ------------------------------------------------------------------------
@@ -181,6 +183,7 @@ class Method:
     how: str  # what runs, as the table and the README say it
     build: object  # build(theta, x, y) -> (gradient, forward): zero-argument calls, results on the host
     compiled: bool  # True: the first call traces or compiles, so it is run once before timing
+    tangent_bytes: object = None  # tangent_bytes(n): memory that grows as n·B·H, checked before a run
 
 
 def _numpy_fd(theta, x, y):
@@ -249,7 +252,12 @@ def _jax_functions():
 
         return jax.lax.map(partial, jnp.arange(n))  # a compiled loop, one tangent at a time
 
-    return {"loss": jax.jit(loss), "reverse": jax.jit(jax.grad(loss)), "forward": jax.jit(forward)}
+    return {
+        "loss": jax.jit(loss),
+        "reverse": jax.jit(jax.grad(loss)),
+        "forward": jax.jit(forward),
+        "jacfwd": jax.jit(jax.jacfwd(loss)),  # the n tangents side by side (vmap), not one at a time
+    }
 
 
 def _jax(theta, x, y, mode):
@@ -294,6 +302,8 @@ METHODS = {
                functools.partial(_tf, mode="reverse"), True),  # fmt: skip
         Method("jax_forward", "jax", "forward", "jax.jvp, n tangents in lax.map, jax.jit",
                functools.partial(_jax, mode="forward"), True),  # fmt: skip
+        Method("jax_jacfwd", "jax", "forward", "jax.jacfwd (all n tangents at once), jax.jit",
+               functools.partial(_jax, mode="jacfwd"), True, lambda n: 4 * n * BATCH * width(n)),  # fmt: skip
         Method("jax_reverse", "jax", "reverse", "jax.grad, jax.jit", functools.partial(_jax, mode="reverse"), True),
         Method("torch_reverse", "torch", "reverse", "torch.autograd.grad, eager", _torch, False),
     )
@@ -356,11 +366,17 @@ def sizes(n_min, n_max, per_decade):
 
 def run(methods, counts, cap, progress=lambda line: None):
     """{name: {"points": [...], "stopped": why or None}}: each method at each n in turn, until one
-    gradient takes more than `cap` seconds (that point is kept, larger n are not tried)."""
+    gradient takes more than `cap` seconds (that point is kept, larger n are not tried), or, for
+    jacfwd, until its tangents would not fit in TANGENT_BYTES (that n is not tried)."""
     found = {}
     for name in methods:
         points, stopped = [], None
         for n in counts:
+            tangents = METHODS[name].tangent_bytes
+            if tangents and tangents(n) > TANGENT_BYTES:
+                gib, allowed = tangents(n) / 2**30, TANGENT_BYTES / 2**30
+                stopped = f"at n = {n} its tangents would take {gib:.1f} GiB, over the {allowed:g} GiB allowed"
+                break
             progress(f"{name}, n = {n} ...")
             point = measure(METHODS[name], n, cap)
             points.append(point)

@@ -117,6 +117,8 @@ def plot_gradient_cost(path, document):
     for index, (name, result) in enumerate(document["cost"].items()):
         method = document["methods"][name]
         points = result["points"]
+        if not points:  # stopped before its first n (jacfwd's memory limit)
+            continue
         n = np.array([point["n"] for point in points])
         label = f"{name} ({method['mode']})"
         for panel, key in ((seconds_panel, "seconds"), (ratio_panel, "ratio")):

@@ -14,6 +14,7 @@ from benchmarks import gradient_cost as command
 from fitways import gradient_cost
 from fitways.frameworks import FRAMEWORKS
 from fitways.gradient_cost import METHODS, mlp_backprop, relative_error, split, textbook_batch
+from fitways.plots import plot_gradient_cost
 
 INSTALLED = [name for name, method in METHODS.items() if FRAMEWORKS[method.framework].installed()]
 FLOAT64 = {"numpy_fd", "numpy_backprop"}  # the rest compute in their framework's float32
@@ -134,6 +135,16 @@ def test_a_method_stops_after_the_first_gradient_over_the_cap(tmp_path, capsys):
     (result,) = json.loads(path.read_text())["cost"].values()
     assert len(result["points"]) == 1 and "over the 1e-09 s cap" in result["stopped"]
     assert "stopped:" in capsys.readouterr().out
+
+
+@pytest.mark.skipif("jax_jacfwd" not in INSTALLED, reason="JAX is not installed")
+def test_jacfwd_stops_before_its_tangents_would_pass_the_memory_limit(tmp_path):
+    argv = ["--n-min", "1e4", "--n-max", "1e4", "--method", "jax_jacfwd", "--json", str(tmp_path / "c.json")]
+    assert command.main(argv) == 0
+    document = json.loads((tmp_path / "c.json").read_text())
+    result = document["cost"]["jax_jacfwd"]
+    assert result["points"] == [] and "GiB allowed" in result["stopped"]
+    plot_gradient_cost(str(tmp_path / "c.png"), document)  # a method with no points is left out, not a crash
 
 
 def test_a_missing_framework_is_skipped_with_one_line(monkeypatch, tmp_path, capsys):
