@@ -25,7 +25,6 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from fitways.cli import HelpFormatter, Parser, UsageError, number  # noqa: E402
 from fitways.frameworks import FRAMEWORKS  # noqa: E402
-from fitways.frameworks import load as load_frameworks  # noqa: E402
 from fitways.gradient_cost import MAX_N, METHODS  # noqa: E402
 from fitways.output import OutputError, path_problem, prepare_terminal, warn  # noqa: E402
 
@@ -115,8 +114,9 @@ def main(argv=None):
 
 
 def measure_and_report(args, names):
-    load_frameworks(METHODS[name].framework for name in names)  # before gradient_cost imports any of them
     from fitways import gradient_cost
+
+    one_thread = gradient_cost.load_on_one_thread({METHODS[name].framework for name in names})
     from fitways.frameworks import machine_description
     from fitways.report import write_json
 
@@ -127,7 +127,7 @@ def measure_and_report(args, names):
     document = {
         "machine": machine_description(sorted({METHODS[name].framework for name in names} - {"numpy"})),
         "settings": {"batch_size": gradient_cost.BATCH, "cap_seconds": args.cap, "n": counts,
-                     "textbook_step": gradient_cost.TEXTBOOK_STEP},  # fmt: skip
+                     "textbook_step": gradient_cost.TEXTBOOK_STEP, "one_thread": one_thread},  # fmt: skip
         "methods": {name: {"framework": METHODS[name].framework, "mode": METHODS[name].mode, "how": METHODS[name].how}
                     for name in names},  # fmt: skip
         "cost": cost,

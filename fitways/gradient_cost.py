@@ -34,7 +34,7 @@ BATCH = 20  # the textbook's batch
 TEXTBOOK_STEP = 1e-6  # the textbook's "a perturbation of about 1e-6 usually does"
 STEPS = 10.0 ** (-np.arange(2, 25) / 2)  # 1e-1, 10^-1.5, ..., 1e-12: half a decade apart
 MAX_N = 3_000_001  # H = 1e6: a (20, H) float64 activation is 160 MB, as far as this is meant to go
-ROUND_S = 2e-3  # a timed round repeats a fast call until it lasts about this long
+ROUND_S = 5e-3  # a timed round repeats a fast call until it lasts about this long
 POINT_S = 0.5  # the most seconds spent timing one method at one n, beyond its first calls
 TANGENT_BYTES = 2**30  # jacfwd holds all n tangents of the (B, H) activations at once: 1 GiB at most
 
@@ -181,8 +181,8 @@ class Method:
     framework: str  # fitways.frameworks' key
     mode: str  # "finite differences", "forward", "reverse", "by hand"
     how: str  # what runs, as the table and the README say it
-    build: object  # build(theta, x, y) -> (gradient, forward): zero-argument calls, results on the host
-    compiled: bool  # True: the first call traces or compiles, so it is run once before timing
+    build: object  # build(theta, x, y) -> (gradient, forward): zero-argument calls, results on the host,
+    #                traced and compiled already (never run: a slow method's first run is its measurement)
     tangent_bytes: object = None  # tangent_bytes(n): memory that grows as n·B·H, checked before a run
 
 
@@ -229,6 +229,8 @@ def _tf(theta, x, y, mode):
 
     functions = _tf_functions()
     args = [tf.constant(array, tf.float32) for array in (theta, x, y)]
+    for name in (mode, "loss"):
+        functions[name].get_concrete_function(*args)  # trace now (once per width), without running
     return (lambda: functions[mode](*args).numpy()), (lambda: functions["loss"](*args).numpy())
 
 
@@ -260,12 +262,21 @@ def _jax_functions():
     }
 
 
+@functools.cache
+def _jax_compiled(name, n, batch):
+    """_jax_functions()[name] compiled for θ of n and a batch of `batch` float32s, without running it."""
+    import jax
+
+    shapes = [jax.ShapeDtypeStruct((size,), "float32") for size in (n, batch, batch)]
+    return _jax_functions()[name].lower(*shapes).compile()
+
+
 def _jax(theta, x, y, mode):
     import jax.numpy as jnp
 
-    functions = _jax_functions()
     args = [jnp.asarray(array, dtype=jnp.float32) for array in (theta, x, y)]
-    return (lambda: np.asarray(functions[mode](*args))), (lambda: np.asarray(functions["loss"](*args)))
+    gradient, forward = (_jax_compiled(name, len(theta), len(x)) for name in (mode, "loss"))
+    return (lambda: np.asarray(gradient(*args))), (lambda: np.asarray(forward(*args)))
 
 
 def _torch(theta, x, y):
@@ -294,18 +305,18 @@ def _torch(theta, x, y):
 METHODS = {
     method.name: method
     for method in (
-        Method("numpy_fd", "numpy", "finite differences", "numpy float64, central, h = 1e-6", _numpy_fd, False),
-        Method("numpy_backprop", "numpy", "by hand", "numpy float64, mlp_backprop", _numpy_backprop, False),
+        Method("numpy_fd", "numpy", "finite differences", "numpy float64, central, h = 1e-6", _numpy_fd),
+        Method("numpy_backprop", "numpy", "by hand", "numpy float64, mlp_backprop", _numpy_backprop),
         Method("tf_forward", "tensorflow", "forward", "tf.autodiff.ForwardAccumulator, n tangents, tf.function loop",
-               functools.partial(_tf, mode="forward"), True),  # fmt: skip
+               functools.partial(_tf, mode="forward")),  # fmt: skip
         Method("tf_reverse", "tensorflow", "reverse", "tf.GradientTape in a tf.function",
-               functools.partial(_tf, mode="reverse"), True),  # fmt: skip
+               functools.partial(_tf, mode="reverse")),  # fmt: skip
         Method("jax_forward", "jax", "forward", "jax.jvp, n tangents in lax.map, jax.jit",
-               functools.partial(_jax, mode="forward"), True),  # fmt: skip
+               functools.partial(_jax, mode="forward")),  # fmt: skip
         Method("jax_jacfwd", "jax", "forward", "jax.jacfwd (all n tangents at once), jax.jit",
-               functools.partial(_jax, mode="jacfwd"), True, lambda n: 4 * n * BATCH * width(n)),  # fmt: skip
-        Method("jax_reverse", "jax", "reverse", "jax.grad, jax.jit", functools.partial(_jax, mode="reverse"), True),
-        Method("torch_reverse", "torch", "reverse", "torch.autograd.grad, eager", _torch, False),
+               functools.partial(_jax, mode="jacfwd"), lambda n: 4 * n * BATCH * width(n)),  # fmt: skip
+        Method("jax_reverse", "jax", "reverse", "jax.grad, jax.jit", functools.partial(_jax, mode="reverse")),
+        Method("torch_reverse", "torch", "reverse", "torch.autograd.grad, eager", _torch),
     )
 }
 
@@ -313,7 +324,32 @@ METHODS = {
 # --- timing -------------------------------------------------------------------------------------
 
 
-def seconds_per_call(calls, budget, rounds=7):
+def load_on_one_thread(frameworks):
+    """Import the frameworks (fitways.frameworks.load), each asked to compute on one thread: the ratio
+    to a forward pass then counts work, not how well a framework spreads it over cores, and a busy
+    shared machine cannot stall a thread pool waiting for its slowest thread. Only a framework this
+    call imports can still be asked (the thread pools start with it); returns the names that were."""
+    import os
+    import sys
+
+    from fitways.frameworks import load
+
+    fresh = [name for name in frameworks if name != "numpy" and name not in sys.modules]
+    if "jax" in fresh:  # read when JAX starts its CPU backend
+        flags = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+        os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {flags}".strip()
+    load(frameworks)
+    if "torch" in fresh:
+        sys.modules["torch"].set_num_threads(1)
+    if "tensorflow" in fresh:
+        threading = sys.modules["tensorflow"].config.threading
+        threading.set_intra_op_parallelism_threads(1)
+        threading.set_inter_op_parallelism_threads(1)
+    return sorted(fresh)
+
+
+
+def seconds_per_call(calls, budget, rounds=15):
     """For each zero-argument call, the fastest of up to `rounds` rounds, in seconds per call: what the
     computation costs when nothing else gets in its way (timeit's advice; on a shared machine a median
     measures the neighbours). The rounds take turns between the calls, so that a busy moment hits
@@ -344,8 +380,6 @@ def measure(method, n, cap, seed=0):
     H = width(n)
     x, y = textbook_batch()
     gradient, forward = method.build(initial(H, seed), x, y)
-    if method.compiled:
-        gradient(), forward()  # trace and compile: not what a gradient costs once it runs
     seconds, forward_seconds = seconds_per_call([gradient, forward], min(POINT_S, cap))
     return {
         "n": 3 * H + 1,
