@@ -23,10 +23,13 @@ computed the same way (numpy; TensorFlow under tf.function; JAX under jax.jit; P
 
 import dataclasses
 import functools
+import os
+import sys
 import time
 
 import numpy as np
 
+from fitways.frameworks import load
 from impls.numpy_manual import mse
 from impls.problem import Config, make_data
 
@@ -321,19 +324,11 @@ METHODS = {
 }
 
 
-# --- timing -------------------------------------------------------------------------------------
-
-
 def load_on_one_thread(frameworks):
     """Import the frameworks (fitways.frameworks.load), each asked to compute on one thread: the ratio
     to a forward pass then counts work, not how well a framework spreads it over cores, and a busy
     shared machine cannot stall a thread pool waiting for its slowest thread. Only a framework this
     call imports can still be asked (the thread pools start with it); returns the names that were."""
-    import os
-    import sys
-
-    from fitways.frameworks import load
-
     fresh = [name for name in frameworks if name != "numpy" and name not in sys.modules]
     if "jax" in fresh:  # read when JAX starts its CPU backend
         flags = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
@@ -347,6 +342,8 @@ def load_on_one_thread(frameworks):
         threading.set_inter_op_parallelism_threads(1)
     return sorted(fresh)
 
+
+# --- timing -------------------------------------------------------------------------------------
 
 
 def seconds_per_call(calls, budget, rounds=15):
