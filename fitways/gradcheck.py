@@ -4,7 +4,7 @@
 
 Why float64 and h = 1e-6, as measured by benchmarks/gradient_cost.py (docs/gradient_accuracy.png):
 the line's loss is quadratic in (W, b), so a central difference has no truncation error and only
-rounding is left, ≈ ε·|L|/h: at h = 1e-6 about 1e-10 relative in float64, but about 1e-2 in float32
+rounding is left, ≈ ε·|L|/h: at h = 1e-6 below 1e-10 relative in float64, but about 1e-2 in float32
 (ε = 1.2e-7), too coarse to judge anything. For a loss that is not quadratic (the MLP) truncation
 adds O(h²), and float64's best step is a few times 1e-6: h = 1e-6 stays within a small factor of
 the best error (≈1e-10). So it is a reference the float32 lessons (≈1e-7 relative) can be judged
