@@ -14,6 +14,8 @@ Each module has one role:
     cli.py          what compare.py and the scripts share: argument types, one-line errors, devices
     plots.py        the pictures (matplotlib)
     anatomy.py      `python -m fitways.anatomy`: where the time of one update goes
+    gradient_cost.py  what a gradient costs as the parameter count grows, by finite differences,
+                    forward mode, reverse mode and by hand; how accurate a finite difference is
 
 A lesson talks to the harness only through its Trainer: Trainer(config, data), reset(W, b),
 loss_and_gradient(x, y), train(log=None), and its W and b (see impls/__init__.py).
