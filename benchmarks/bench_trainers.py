@@ -38,7 +38,7 @@ def cases():
     inside the workers) on each device and batch size; the data-parallel ones at each REPLICAS."""
     for device in ["cpu", "gpu"]:
         for batch_size in BATCH_SIZES:
-            for name, entry in LINE.lessons.items():
+            for name, entry in LINE.trainers.items():
                 framework = framework_of(entry)
                 if not entry.runs.in_process or (device == "gpu" and framework.name == "numpy"):
                     continue

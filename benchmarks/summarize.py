@@ -15,7 +15,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from fitways.output import prepare_terminal  # noqa: E402
-from fitways.registry import BASELINE, LINE_LESSONS  # noqa: E402
+from fitways.registry import BASELINE, LINE_TRAINERS  # noqa: E402
 from fitways.report import ratio  # noqa: E402
 
 USAGE = "usage: python benchmarks/summarize.py BENCHMARK_JSON  (from pytest --benchmark-only --benchmark-json=...)"
@@ -46,7 +46,7 @@ def medians(report):
 
 def label(info):
     """The row's name: the trainer, and for a data-parallel one its replica count."""
-    entry = LINE_LESSONS.get(info["trainer"])
+    entry = LINE_TRAINERS.get(info["trainer"])
     if entry is None or not entry.runs.takes_replicas:
         return info["trainer"]
     return f"{info['trainer']} ×{info['replicas']}"
@@ -60,7 +60,7 @@ def micros(seconds):
 def summarize(report):
     cells = medians(report)
     columns = sorted({(device, size) for _, device, size in cells})
-    order = {name: index for index, name in enumerate(LINE_LESSONS)}  # registry order; unknown names last
+    order = {name: index for index, name in enumerate(LINE_TRAINERS)}  # registry order; unknown names last
     trainers = sorted({name for name, _, _ in cells}, key=lambda row: (order.get(row.split(" ×")[0], len(order)), row))
     header = "| trainer | " + " | ".join(f"{device} · batch {size}" for device, size in columns) + " |"
     lines = [header, "|---" * (len(columns) + 1) + "|"]

@@ -61,9 +61,9 @@ def main(argv=None):
         extra = {} if args.hidden is None else {"hidden": args.hidden}
         problem.Config(samples=max(SAMPLES, 2 * sizes[-1]), batch_size=sizes[-1], **extra)  # every point must be valid
         names, notes = choose_trainers(problem, args.trainers)
-        load_frameworks(problem.lessons[name].framework for name in names)
+        load_frameworks(problem.trainers[name].framework for name in names)
         runs, device_notes = plan_runs(problem, names, args.device)
-        workers = [name for name, _ in runs if not problem.lessons[name].runs.in_process]
+        workers = [name for name, _ in runs if not problem.trainers[name].runs.in_process]
         runs = [(name, device) for name, device in runs if name not in workers]
         notes += [f"{name}: skipped, its worker processes are timed by compare.py" for name in dict.fromkeys(workers)]
     except (UsageError, ValueError) as error:
@@ -92,7 +92,7 @@ def sweep(args, problem, extra, sizes, runs):
                 failures.append(f"{name} on {device} at batch {size}")
             results.setdefault((name, device), []).append((size, seconds, ok))
             print(f"{name:<17} {device:<4} batch {size:>6}: {seconds * 1e6:10.3f} µs/update", flush=True)
-    machine = machine_description(sorted({problem.lessons[name].framework for name, _ in runs}))
+    machine = machine_description(sorted({problem.trainers[name].framework for name, _ in runs}))
     plot_sweep(args.out, f"{machine['cpu']}; Python {machine['python']}", results)
     warn(f"wrote {args.out}")
     if failures:

@@ -64,7 +64,7 @@ def main(argv=None):
             raise UsageError(f"--repeat must be between 1 and 100, got {args.repeat}")
         MLP.Config(samples=SAMPLES, batch_size=args.batch_size, hidden=sizes[-1])  # every point must be valid
         names, notes = choose_trainers(MLP, args.trainers)
-        load_frameworks(MLP.lessons[name].framework for name in names)
+        load_frameworks(MLP.trainers[name].framework for name in names)
         runs, device_notes = plan_runs(MLP, names, args.device)
     except (UsageError, ValueError) as error:
         parser.error(str(error))
@@ -101,7 +101,7 @@ def sweep(args, sizes, runs):
     for who, width in crossovers.items():
         verdict = f"faster than {INCUMBENT} from H = {width} on" if width else f"never faster than {INCUMBENT} from some width on"
         print(f"crossover: {who} {verdict}")
-    machine = machine_description(sorted({MLP.lessons[name].framework for name, _ in runs}))
+    machine = machine_description(sorted({MLP.trainers[name].framework for name, _ in runs}))
     plot_sweep(args.out, f"{machine['cpu']}; batch {args.batch_size}", results, axis="hidden units H (3H + 1 parameters)")
     warn(f"wrote {args.out}")
     if args.json:

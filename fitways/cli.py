@@ -53,7 +53,7 @@ def trainers_epilog(problems):
     for problem in problems.values():
         lines.append(f"trainers for --problem {problem.name} ({problem.summary}):")
         lines += [
-            f"  {name:<17} {entry.summary} ({FRAMEWORKS[entry.framework].label})" for name, entry in problem.lessons.items()
+            f"  {name:<17} {entry.summary} ({FRAMEWORKS[entry.framework].label})" for name, entry in problem.trainers.items()
         ]
     return "\n".join(lines) + "\n"
 
@@ -65,16 +65,16 @@ def choose_trainers(problem, asked):
     if asked:
         names = list(dict.fromkeys(asked))
         for name in names:
-            if name not in problem.lessons:
+            if name not in problem.trainers:
                 raise UsageError(
                     f"--impl {name}: --problem {problem.name} has no lesson of that name "
-                    f"(it has {', '.join(problem.lessons)})"
+                    f"(it has {', '.join(problem.trainers)})"
                 )
-            if not framework_of(problem.lessons[name]).installed():
-                raise UsageError(f"--impl {name}: {framework_of(problem.lessons[name]).missing_line()}")
+            if not framework_of(problem.trainers[name]).installed():
+                raise UsageError(f"--impl {name}: {framework_of(problem.trainers[name]).missing_line()}")
         return names, []
     names, missing = [], {}
-    for name, entry in problem.lessons.items():
+    for name, entry in problem.trainers.items():
         (names if framework_of(entry).installed() else missing.setdefault(framework_of(entry), [])).append(name)
     notes = [f"{', '.join(skipped)}: skipped, {framework.missing_line()}" for framework, skipped in missing.items()]
     return names, notes
@@ -89,7 +89,7 @@ def plan_runs(problem, names, requested):
     for device in devices:
         skipped = {}
         for name in names:
-            entry = problem.lessons[name]
+            entry = problem.trainers[name]
             why = entry.runs.gpu_problem(framework_of(entry)) if device == "gpu" else None
             if why:
                 skipped.setdefault(why, []).append(name)
@@ -109,7 +109,7 @@ def check_scale(problem, config, runs, asked, named):
         raise UsageError(f"--replicas must be between 1 and 64, got {asked}")
     kept, notes = [], []
     for name, device in runs:
-        entry = problem.lessons[name]
+        entry = problem.trainers[name]
         framework = framework_of(entry)
         count = entry.runs.replicas(framework, device, asked)
         why = entry.runs.batch_problem(config, count) or entry.runs.device_problem(framework, device, count)
@@ -124,7 +124,7 @@ def check_scale(problem, config, runs, asked, named):
 
 def check_replicas_apply(problem, names, asked):
     """--replicas where no data-parallel trainer runs is a UsageError: it would be ignored."""
-    if asked is not None and not any(problem.lessons[name].runs.takes_replicas for name in names):
-        data_parallel = [name for name, entry in problem.lessons.items() if entry.runs.takes_replicas]
+    if asked is not None and not any(problem.trainers[name].runs.takes_replicas for name in names):
+        data_parallel = [name for name, entry in problem.trainers.items() if entry.runs.takes_replicas]
         who = ", ".join(data_parallel) if data_parallel else f"no --problem {problem.name} lesson"
         raise UsageError(f"--replicas applies to the data-parallel trainers ({who}), and none of them runs")

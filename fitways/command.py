@@ -28,7 +28,7 @@ from impls.problem import LOSSES
 
 DEFAULTS = PROBLEMS[DEFAULT].Config()
 DEFAULT_REPEAT = 10
-EVERY_NAME = list(dict.fromkeys(name for problem in PROBLEMS.values() for name in problem.lessons))
+EVERY_NAME = list(dict.fromkeys(name for problem in PROBLEMS.values() for name in problem.trainers))
 
 
 def build_parser():
@@ -126,7 +126,7 @@ def main(argv=None):
         if args.check_gradients:
             names, notes = gradient_checkable(problem, names, notes, named=bool(args.trainers))
         check_replicas_apply(problem, names, args.replicas)
-        load_frameworks(problem.lessons[name].framework for name in names)
+        load_frameworks(problem.trainers[name].framework for name in names)
         runs, device_notes = plan_runs(problem, names, args.device)
         runs, scale_notes = check_scale(problem, config, runs, args.replicas, named=bool(args.trainers))
     except UsageError as error:
@@ -152,7 +152,7 @@ def main(argv=None):
 def gradient_checkable(problem, names, notes, named):
     """The trainers whose gradient this process can compute: a worker-process trainer is skipped with
     a note, or refused when it was all the user asked for."""
-    kept = [name for name in names if problem.lessons[name].runs.in_process]
+    kept = [name for name in names if problem.trainers[name].runs.in_process]
     skipped = [name for name in names if name not in kept]
     if named and not kept:
         raise UsageError(

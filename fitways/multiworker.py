@@ -197,7 +197,7 @@ def _worker(result_path):
     problem = PROBLEMS[options["problem"]]
     config = problem.Config(**options["config"])
     # TensorFlow is imported only here, in the worker
-    Trainer = importlib.import_module(problem.lessons[options["lesson"]].module).Trainer
+    Trainer = importlib.import_module(problem.trainers[options["lesson"]].module).Trainer
     trainer = Trainer(config, problem.make_data(config))
     start_values = problem.initial_parameters(config)
     seconds = []

@@ -13,7 +13,7 @@ import dataclasses
 import numpy as np
 
 from fitways.checks import LOSS_TOLERANCE, TOLERANCE, distance, tolerance
-from fitways.registry import LINE_LESSONS, MLP_LESSONS
+from fitways.registry import LINE_TRAINERS, MLP_TRAINERS
 from impls import problem as line
 from impls.mlp import problem as mlp
 
@@ -37,7 +37,7 @@ class Problem:
     name = ""
     summary = ""
     Config = line.Schedule  # the frozen dataclass of the problem's setup (validates itself)
-    lessons = {}  # lesson name -> fitways.registry.Entry
+    trainers = {}  # trainer name -> fitways.registry.Entry (where its lesson lives)
     parameters = ()  # names, in the lessons' order
     shown = ()  # parameters the table shows as columns
 
@@ -118,7 +118,7 @@ class Line(Problem):
     name = "line"
     summary = "y = W·x + b, the textbook's problem (3000 samples around y = 2x − 1)"
     Config = line.Config
-    lessons = LINE_LESSONS
+    trainers = LINE_TRAINERS
     parameters = ("W", "b")
     shown = ("W", "b")
 
@@ -186,7 +186,7 @@ class Mlp(Problem):
     name = "mlp"
     summary = "ŷ = w2·tanh(W1·x + b1) + b2, --hidden tanh units fit to y = sin(x)"
     Config = mlp.Config
-    lessons = MLP_LESSONS
+    trainers = MLP_TRAINERS
     parameters = ("W1", "b1", "w2", "b2")
     LEARNED = 10  # converged also means a loss ten times below the best straight line's
 

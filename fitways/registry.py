@@ -18,12 +18,12 @@ class Entry(NamedTuple):
     runs: object = IN_PROCESS  # a way to run, from fitways.execution
 
 
-def lessons(package, table):
+def trainers(package, table):
     """{name: Entry} for the lessons in `package`, from {name: (framework, summary[, runs])}."""
     return {name: Entry(row[0], row[1], f"{package}.{name}", *row[2:]) for name, row in table.items()}
 
 
-LINE_LESSONS = lessons("impls", {
+LINE_TRAINERS = trainers("impls", {
     "gradient_tape": ("tensorflow", "the textbook's eager loop: GradientTape, assign_sub"),
     "tf_function": ("tensorflow", "the same step compiled with tf.function"),
     "tf_function_tuned": ("tensorflow", "that step under XLA, its ConcreteFunction called directly"),
@@ -40,7 +40,7 @@ LINE_LESSONS = lessons("impls", {
     "keras_fit_mirrored": ("tensorflow", "keras_fit under a MirroredStrategy's scope", MIRRORED),
     "tf_multiworker": ("tensorflow", "MultiWorkerMirroredStrategy across 2 worker processes", TWO_WORKERS),
 })  # fmt: skip
-MLP_LESSONS = lessons("impls.mlp", {
+MLP_TRAINERS = trainers("impls.mlp", {
     "numpy_manual": ("numpy", "plain numpy, backpropagation derived by hand"),
     "gradient_tape": ("tensorflow", "the eager loop: GradientTape, assign_sub"),
     "tf_function": ("tensorflow", "the same step compiled with tf.function"),

@@ -27,7 +27,7 @@ class Runner:
     def __init__(self, problem, name, config, data, device="cpu", replicas=None):
         """replicas: for a data-parallel lesson, how many devices of the kind to mirror over (--replicas;
         None: its default); other lessons run on one device."""
-        entry = problem.lessons[name]
+        entry = problem.trainers[name]
         if not entry.runs.in_process:
             raise ValueError(f"{name} trains in worker processes: run it with fitways.multiworker")
         self.problem, self.name, self.config, self.device = problem, name, config, device

@@ -28,7 +28,7 @@ def run_all(problem, config, data, reference, runs, repeat, log_every=None, repl
         warn(f"[{index}/{len(runs)}] {name} on {device} ...", end="")
         started = time.perf_counter()
         try:
-            runs_as = problem.lessons[name].runs
+            runs_as = problem.trainers[name].runs
             measurement, placed_on = runs_as.measure(problem, name, config, data, device, replicas, repeat)
         except Exception as error:  # noqa: BLE001  (any failure of one lesson is that row's, not the run's)
             reason = one_line(error)
@@ -137,7 +137,7 @@ def train_and_report(problem, config, data, runs, notes, options):
     print_table(problem, config, reference, rows, notes, baseline)
     sys.stdout.flush()
     if options.json:
-        frameworks = sorted({framework_of(problem.lessons[name]).name for name, _ in runs})
+        frameworks = sorted({framework_of(problem.trainers[name]).name for name, _ in runs})
         write_json(options.json, run_document(problem, config, reference, rows, machine_description(frameworks)))
         warn(f"wrote {options.json}")
     if options.plot:

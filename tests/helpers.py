@@ -18,7 +18,7 @@ def installed(problem, in_process=True):
     process (tf_multiworker's worker processes have tests of their own, in test_distributed.py)."""
     return [
         name
-        for name, entry in problem.lessons.items()
+        for name, entry in problem.trainers.items()
         if framework_of(entry).installed() and (entry.runs.in_process or not in_process)
     ]
 
@@ -27,7 +27,7 @@ INSTALLED = installed(LINE)
 EVERY_INSTALLED = installed(LINE, in_process=False)  # what compare.py runs
 MLP_INSTALLED = installed(MLP)
 REPLICAS = 2  # what the generic tests give a data-parallel trainer
-TF_TRAINERS = [name for name in INSTALLED if LINE.lessons[name].framework == "tensorflow"]
+TF_TRAINERS = [name for name in INSTALLED if LINE.trainers[name].framework == "tensorflow"]
 HAS_TENSORFLOW = importlib.util.find_spec("tensorflow") is not None
 needs_tensorflow = pytest.mark.skipif(not HAS_TENSORFLOW, reason="TensorFlow is not installed")
 

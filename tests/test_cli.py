@@ -149,7 +149,7 @@ def test_bad_input_is_one_line_and_exit_2(capsys, argv, message):
 def test_gpu_without_a_gpu_is_a_one_line_error(capsys):
     from fitways.registry import framework_of
 
-    if any(framework_of(LINE.lessons[name]).gpus() for name in INSTALLED if name != "numpy_manual"):
+    if any(framework_of(LINE.trainers[name]).gpus() for name in INSTALLED if name != "numpy_manual"):
         pytest.skip("this machine has a GPU, so --device gpu is valid")
     with pytest.raises(SystemExit) as exit_info:
         command.main(["--device", "gpu", "--impl", "tf_function"])
@@ -241,5 +241,5 @@ def test_every_trainer_is_registered_and_listed_in_help(capsys):
     out = capsys.readouterr().out
     for problem in (LINE, MLP):
         assert f"trainers for --problem {problem.name}" in out
-        for name in problem.lessons:
+        for name in problem.trainers:
             assert f"  {name} " in out

@@ -13,7 +13,7 @@ from tests.helpers import runner
 LESSONS = [
     pytest.param(problem, name, id=f"{problem.name}-{name}")
     for problem in PROBLEMS.values()
-    for name, entry in problem.lessons.items()
+    for name, entry in problem.trainers.items()
     if framework_of(entry).installed()
 ]
 
@@ -24,7 +24,7 @@ def arguments(function):
 
 @pytest.mark.parametrize("problem, name", LESSONS)
 def test_the_lesson_keeps_the_trainer_contract(problem, name):
-    entry = problem.lessons[name]
+    entry = problem.trainers[name]
     cls = trainer_class(entry)
     assert issubclass(cls, Trainer)
     assert arguments(cls.__init__) == ["config", "data", "devices"][: 3 if entry.runs.takes_replicas else 2]
@@ -33,7 +33,7 @@ def test_the_lesson_keeps_the_trainer_contract(problem, name):
     assert arguments(cls.train) == ["log"] and inspect.signature(cls.train).parameters["log"].default is None
 
 
-@pytest.mark.parametrize("problem, name", [p for p in LESSONS if p.values[0].lessons[p.values[1]].runs.in_process])
+@pytest.mark.parametrize("problem, name", [p for p in LESSONS if p.values[0].trainers[p.values[1]].runs.in_process])
 def test_a_built_lesson_has_its_first_parameter_and_returns_every_parameter(problem, name):
     config = problem.Config(updates=2)
     built = runner(name, config)

@@ -18,7 +18,7 @@ def test_four_logical_cpus_exist():
     assert [d.name.rsplit(":", 1)[-1] for d in tf.config.list_logical_devices("CPU")] == ["0", "1", "2", "3"]
 
 
-@pytest.mark.parametrize("name", [n for n in TF_TRAINERS if not LINE.lessons[n].runs.takes_replicas])
+@pytest.mark.parametrize("name", [n for n in TF_TRAINERS if not LINE.trainers[n].runs.takes_replicas])
 @pytest.mark.parametrize("device", ["/CPU:0", "/CPU:1"])
 def test_parameters_and_results_land_on_the_requested_device(name, device):
     config = Config(updates=30)
@@ -30,7 +30,7 @@ def test_parameters_and_results_land_on_the_requested_device(name, device):
     np.testing.assert_array_equal(ours["W"], other["W"])  # same ops, other device: the same bits
 
 
-@pytest.mark.parametrize("name", [n for n in MLP_INSTALLED if MLP.lessons[n].framework == "tensorflow"])
+@pytest.mark.parametrize("name", [n for n in MLP_INSTALLED if MLP.trainers[n].framework == "tensorflow"])
 def test_a_network_lesson_lands_on_the_requested_device(name):
     config = MLP.Config(updates=5)
     assert runner(name, config, "/CPU:1").placed_on() == "CPU:1"
@@ -46,17 +46,17 @@ def test_a_gpu_run_of_numpy_is_skipped_with_a_reason():
         plan_runs(LINE, ["numpy_manual"], "gpu")
 
 
-@pytest.mark.parametrize("name", [n for n in INSTALLED if LINE.lessons[n].framework != "numpy"])
+@pytest.mark.parametrize("name", [n for n in INSTALLED if LINE.trainers[n].framework != "numpy"])
 def test_gpu_runs_are_planned_exactly_where_the_framework_sees_a_gpu(name):
     runs, notes = plan_runs(LINE, [name], "all")
-    has_gpu = bool(framework_of(LINE.lessons[name]).gpus())
+    has_gpu = bool(framework_of(LINE.trainers[name]).gpus())
     assert ((name, "gpu") in runs) == has_gpu
     assert any("sees no GPU" in note for note in notes) != has_gpu
 
 
-@pytest.mark.parametrize("name", [n for n in INSTALLED if LINE.lessons[n].framework != "numpy"])
+@pytest.mark.parametrize("name", [n for n in INSTALLED if LINE.trainers[n].framework != "numpy"])
 def test_gpu_run_lands_on_the_gpu_and_converges(name):
-    framework = framework_of(LINE.lessons[name])
+    framework = framework_of(LINE.trainers[name])
     if not framework.gpus():
         pytest.skip(f"{framework.label} sees no GPU on this machine")
     built = runner(name, Config(), "gpu")

@@ -49,7 +49,7 @@ def test_the_default_run_skips_a_missing_framework_with_one_line(monkeypatch, ca
     monkeypatch.setattr(TensorFlow, "installed", lambda self: False)
     assert command.main(["--check-gradients", "--device", "cpu", "--impl", "numpy_manual"]) == 0  # asked by name
     names, notes = choose_trainers(LINE, None)
-    missing = [name for name, entry in LINE.lessons.items() if entry.framework == "tensorflow"]
+    missing = [name for name, entry in LINE.trainers.items() if entry.framework == "tensorflow"]
     assert set(names).isdisjoint(missing) and "numpy_manual" in names
     assert notes == [f"{', '.join(missing)}: skipped, TensorFlow is not installed (pip install -r requirements.txt)"]
 
@@ -60,9 +60,9 @@ def test_naming_a_trainer_whose_framework_is_missing_is_exit_2(site_without_tens
     assert done.stderr == "error: --impl tf_xla: TensorFlow is not installed (pip install -r requirements.txt)\n"
 
 
-@pytest.mark.parametrize("name", [n for n in LINE.lessons if n.startswith(("jax_", "torch_"))])
+@pytest.mark.parametrize("name", [n for n in LINE.trainers if n.startswith(("jax_", "torch_"))])
 def test_a_peer_is_run_or_skipped_with_the_package_to_install(name, capsys):
-    if framework_of(LINE.lessons[name]).installed():
+    if framework_of(LINE.trainers[name]).installed():
         assert command.main(["--impl", name, "--repeat", "1"]) == 0
         assert " yes " in capsys.readouterr().out
     else:

@@ -44,7 +44,7 @@ class Wave(Problem):
     name = "wave"
     summary = "y = a·sin(x) + c"
     Config = line.Schedule
-    lessons = {"numpy_by_hand": Entry("numpy", "by hand", __name__)}
+    trainers = {"numpy_by_hand": Entry("numpy", "by hand", __name__)}
     parameters = ("a", "c")
     shown = ("a", "c")
 
