@@ -9,6 +9,7 @@ import time
 import pytest
 
 from benchmarks import sweep_batch_size
+from tests.helpers import strict_json
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -45,3 +46,40 @@ def test_ctrl_c_says_interrupted_and_exits_130(tmp_path):
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=60)
     assert process.returncode == 130 and err.strip().endswith("interrupted") and "Traceback" not in err
+
+
+def test_width_sweep_measures_checks_and_finds_the_crossover(tmp_path, capsys):
+    from benchmarks import sweep_width
+
+    path, report = tmp_path / "width.png", tmp_path / "width.json"
+    argv = ["--out", str(path), "--json", str(report), "--widths", "1,8", "--impl", "numpy_manual", "--impl", "jax_loop"]
+    assert sweep_width.main([*argv, "--repeat", "1"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("µs/update") == 4 and "crossover: jax_loop on cpu" in out
+    document = strict_json(report.read_text())
+    assert [width for width, _, ok in document["points"]["jax_loop on cpu"] if ok] == [1, 8]
+    assert path.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_crossover_is_where_the_challenger_stays_faster():
+    from fitways.sweep import crossover
+
+    points = {
+        "numpy": [(1, 1.0, True), (4, 2.0, True), (16, 4.0, True), (64, 8.0, True)],
+        "xla": [(1, 3.0, True), (4, 1.0, True), (16, 5.0, True), (64, 2.0, True)],  # wins at 4, loses at 16
+        "slow": [(1, 9.0, True), (4, 9.0, True), (16, 9.0, True), (64, 9.0, True)],
+    }
+    assert crossover(points, "xla", "numpy") == 64
+    assert crossover(points, "slow", "numpy") is None
+    assert crossover(points, "numpy", "slow") == 1
+
+
+@pytest.mark.parametrize("argv", [["--widths", "0,4"], ["--widths", "4,x"], ["--batch-size", "0"], ["--impl", "tf_graph_loop"]])
+def test_width_sweep_bad_input_is_one_line_and_exit_2(capsys, argv):
+    from benchmarks import sweep_width
+
+    with pytest.raises(SystemExit) as exit_info:
+        sweep_width.main(argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1
