@@ -1,22 +1,30 @@
-"""fitways: the harness that runs, measures and checks the lessons in impls/.
+"""fitways: the harness that runs, measures and checks the lessons in impls/ and impls/mlp/.
 
 Each module has one role:
 
-    registry.py     the lessons by name: where each lives, its framework, a one-line summary
+    problems.py     each problem once: parameters by name, data, float64 forward and loss, reference
+                    (closed form, or a float64 replay), log line, and its trainers
+    registry.py     the trainers by name, per problem: where each lesson lives, its framework, how it
+                    runs, a one-line summary
+    execution.py    how a trainer runs: in process on one device, mirrored over replicas, in workers
+    contract.py     the Trainer contract, as a Protocol every lesson is held to
     frameworks.py   each framework once: installed?, imported quietly, devices, placement, versions
-    runner.py       one lesson on one device: reset, timed train, recorded trajectory, gradient
-    trajectory.py   W, b and the loss after every update, and where a run diverged
-    checks.py       the closed-form fit, the reference loss, "converged" and "diverged"
+    runner.py       one trainer on one device: reset, timed train, recorded trajectory, gradient
+    trajectory.py   the parameters and the loss after every update, and where a run diverged
+    checks.py       distance to the reference, "converged" and "diverged"
     timing.py       the first call apart from the steady state, and what recording costs
-    gradcheck.py    every lesson's gradient against float64 central finite differences
+    gradcheck.py    every trainer's gradient against float64 central finite differences
+    suite.py        what compare.py does: run every trainer (a failure is one row), report, check gradients
+    command.py      compare.py's command line: parse, call the suite, exit 0/1/2
     report.py       the table and the JSON (written atomically, never NaN)
     output.py       writing files safely, and a terminal that may not speak UTF-8
     cli.py          what compare.py and the scripts share: argument types, one-line errors, devices
+    sweep.py        µs per update along one axis of the setup, each point checked, and crossovers
     plots.py        the pictures (matplotlib)
     anatomy.py      `python -m fitways.anatomy`: where the time of one update goes
     gradient_cost.py  what a gradient costs as the parameter count grows, by finite differences,
                     forward mode, reverse mode and by hand; how accurate a finite difference is
 
-A lesson talks to the harness only through its Trainer: Trainer(config, data), reset(W, b),
-loss_and_gradient(x, y), train(log=None), and its W and b (see impls/__init__.py).
+A lesson talks to the harness only through its Trainer (contract.py): Trainer(config, data),
+reset(*parameters), loss_and_gradient(x, y), train(log=None), and its first parameter's attribute.
 """
