@@ -24,17 +24,18 @@ import tempfile
 import time
 from collections import Counter, namedtuple
 
-os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"  # before TensorFlow is imported: keeps its C++ start-up log quiet
+import impls  # noqa: F401  (first: KERAS_BACKEND and TF_CPP_MIN_LOG_LEVEL before Keras and TensorFlow)
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
-from tensorflow.python.framework import op_callbacks  # noqa: E402  (private: the eager op hook)
-from tensorflow.tsl.profiler.protobuf import xplane_pb2  # noqa: E402  (private: the profiler's trace format)
+# isort: split
+import keras
+import numpy as np
+import tensorflow as tf
+from tensorflow.python.framework import op_callbacks  # private: the eager op hook
+from tensorflow.tsl.profiler.protobuf import xplane_pb2  # private: the profiler's trace format
 
-import impls  # noqa: E402, F401  (sets KERAS_BACKEND before Keras is imported)
-from impls import gradient_tape, keras_fit, numpy_manual, tf_function, tf_graph_loop, tf_xla  # noqa: E402
-from impls.problem import Config, make_data  # noqa: E402
+from fitways.cli import docstring
+from impls import gradient_tape, keras_fit, numpy_manual, tf_function, tf_graph_loop, tf_xla
+from impls.problem import Config, make_data
 
 DEFAULT_REPEAT = 41
 ROUND_S = 2e-3  # each round times enough calls to last about this long, so the clock's resolution is moot
@@ -404,7 +405,7 @@ def repeat_count(text):
 
 
 def parse(argv):
-    parser = Parser(prog="python -m fitways.anatomy", description=__doc__.splitlines()[0])
+    parser = Parser(prog="python -m fitways.anatomy", description=docstring(__file__).splitlines()[0])
     parser.add_argument(
         "--repeat", type=repeat_count, default=DEFAULT_REPEAT, help=f"rounds per median (default {DEFAULT_REPEAT})"
     )

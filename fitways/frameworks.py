@@ -11,7 +11,9 @@ import logging
 import os
 import sys
 
+import impls  # first: the environment and the load order the frameworks need (impls/startup.py)
 from fitways.output import warn
+from impls.startup import quiet_stderr
 
 
 class Framework:
@@ -52,31 +54,12 @@ class Numpy(Framework):
         return "CPU (numpy)"
 
 
-@contextlib.contextmanager
-def quiet_stderr():
-    """Silence file descriptor 2 for a moment: TensorFlow's C++ logs lines before TF_CPP_MIN_LOG_LEVEL
-    takes effect. FITWAYS_TF_VERBOSE=1 shows them. Python exceptions still propagate normally."""
-    if os.environ.get("FITWAYS_TF_VERBOSE") == "1":
-        yield
-        return
-    saved = os.dup(2)
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 2)
-            yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-
-
 class TensorFlow(Framework):
     name, label = "tensorflow", "TensorFlow"
     _gpus = None
 
     def load(self):
         if "tensorflow" not in sys.modules:
-            import impls  # sets KERAS_BACKEND and TF_CPP_MIN_LOG_LEVEL before the import
-
             if impls.USER_KERAS_BACKEND not in (None, "tensorflow"):
                 warn(f"note: KERAS_BACKEND={impls.USER_KERAS_BACKEND} ignored: the Keras lessons run on TensorFlow")
             with quiet_stderr():
@@ -157,10 +140,7 @@ class Torch(Framework):
     requirements = "requirements-torch.txt"  # optional: it brings gigabytes of CUDA libraries
 
     def load(self):
-        if "torch" not in sys.modules and "tensorflow" in sys.modules:
-            raise RuntimeError("load PyTorch before TensorFlow in one process (see fitways.frameworks.load)")
         torch = importlib.import_module("torch")
-        logging.getLogger("torch.utils.cpp_extension").setLevel(logging.ERROR)  # "No CUDA runtime is found"
         # torch.compile recompiles for every new constant (lr, loss, batch shape) and falls back to
         # eager, with a warning, after 8; the suite builds far more trainers than a user would.
         torch._dynamo.config.recompile_limit = 64
@@ -183,8 +163,8 @@ class Torch(Framework):
 
 
 FRAMEWORKS = {framework.name: framework for framework in (Numpy(), TensorFlow(), Jax(), Torch())}
-# TensorFlow and Triton (torch.compile's compiler, imported with torch._dynamo) each bundle LLVM:
-# loading Triton after TensorFlow crashes the process, loading it first does not.
+# TensorFlow and Triton (torch.compile's compiler) each bundle LLVM: impls/startup.py loads Triton's
+# library before TensorFlow's, whatever is imported first; this order keeps it the natural one.
 LOAD_ORDER = ["torch", "jax", "tensorflow", "numpy"]
 
 

@@ -35,7 +35,7 @@ def top(module):
 STANDARD_LIBRARY = {"dataclasses", "math", "os", "sys", "json", "contextlib", "importlib", "functools", "re", "time",
                     "statistics", "tempfile", "typing", "argparse", "subprocess", "signal", "socket", "io", "platform",
                     "shutil", "ast", "abc", "threading", "collections", "itertools", "textwrap", "random", "timeit",
-                    "gc", "traceback", "string", "pathlib", "selectors", "errno", "struct", "warnings"}  # fmt: skip
+                    "gc", "traceback", "string", "pathlib", "selectors", "errno", "struct", "warnings", "logging"}  # fmt: skip
 
 
 @pytest.mark.parametrize("path", python_files("impls") + python_files("impls/mlp"))
