@@ -15,7 +15,7 @@ import traceback
 import numpy as np
 
 from fitways.checks import finite_or_none
-from fitways.output import warn
+from fitways.output import still_running, warn
 from fitways.registry import BASELINE
 
 
@@ -29,7 +29,8 @@ def run_all(problem, config, data, reference, runs, repeat, log_every=None, repl
         started = time.perf_counter()
         try:
             runs_as = problem.trainers[name].runs
-            measurement, placed_on = runs_as.measure(problem, name, config, data, device, replicas, repeat)
+            with still_running():
+                measurement, placed_on = runs_as.measure(problem, name, config, data, device, replicas, repeat)
         except Exception as error:  # noqa: BLE001  (any failure of one lesson is that row's, not the run's)
             reason = one_line(error)
             warn(f" failed after {time.perf_counter() - started:.1f} s: {reason}")

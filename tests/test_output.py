@@ -3,6 +3,7 @@
 import io
 import json
 import os
+import stat
 import subprocess
 import sys
 
@@ -137,3 +138,54 @@ def test_a_closed_stderr_does_not_stop_the_run(stderr, trainers):
     )
     assert done.returncode == 0 and "verdict:          all" in done.stdout and "runs converged" in done.stdout
     assert "[1/" not in done.stdout  # progress does not spill into stdout
+
+
+# What the path is stays what it was (issue 19, class 6).
+
+
+def write(path, text="new\n"):
+    write_atomically(str(path), lambda out: out.write(text.encode()))
+
+
+def test_a_symbolic_link_is_written_through_and_stays_a_link(tmp_path):
+    target, link = tmp_path / "real.json", tmp_path / "link.json"
+    target.write_text("old\n")
+    link.symlink_to(target)
+    write(link)
+    assert link.is_symlink() and target.read_text() == "new\n"
+    assert sorted(os.listdir(tmp_path)) == ["link.json", "real.json"]
+
+
+def test_a_hard_link_keeps_seeing_the_new_content(tmp_path):
+    first, second = tmp_path / "a.json", tmp_path / "b.json"
+    first.write_text("old\n")
+    os.link(first, second)
+    write(first)
+    assert second.read_text() == "new\n" and os.stat(first).st_ino == os.stat(second).st_ino
+
+
+def test_an_existing_file_keeps_its_mode(tmp_path):
+    path = tmp_path / "private.json"
+    path.write_text("old\n")
+    os.chmod(path, 0o600)
+    write(path)
+    assert path.read_text() == "new\n" and os.stat(path).st_mode & 0o777 == 0o600
+
+
+def test_a_fifo_is_refused_up_front_and_never_replaced(tmp_path):
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)
+    assert "is not a regular file" in path_problem(str(fifo), ".json")
+    with pytest.raises(OutputError, match="not a regular file"):
+        write(fifo)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode) and os.listdir(tmp_path) == ["pipe.json"]
+
+
+def test_the_name_length_check_leaves_room_for_the_temporary_file(tmp_path):
+    limit = os.pathconf(tmp_path, "PC_NAME_MAX")
+    longest = tmp_path / ("x" * (limit - 10 - len(".json")) + ".json")
+    assert path_problem(str(longest), ".json") is None
+    write(longest)  # the temporary name, 10 bytes longer, fits
+    assert longest.read_text() == "new\n"
+    one_more = tmp_path / ("x" * (limit - 9 - len(".json")) + ".json")
+    assert f"file name longer than {limit - 10} bytes" in path_problem(str(one_more), ".json")
