@@ -7,10 +7,12 @@ Each worker runs this file as a script (not as fitways.multiworker, so that no p
 run a TensorFlow op before the worker makes its strategy) with its own TF_CONFIG (the cluster of loopback ports
 chosen here, and its index) and the problem, lesson and config as JSON in FITWAYS_CONFIG. Every worker trains; worker 0
 writes the result as JSON to a file named on its command line. The workers run in their own process
-groups, killed whatever happens here: success, a worker's failure, a timeout, Ctrl-C. A port taken
-between choosing it and a worker binding it is retried with fresh ports.
+groups, killed whatever happens here: success, a worker's failure, the time limit, Ctrl-C, SIGTERM or
+SIGHUP (fitways/signals.py). Ctrl-Z stops them with the launcher, and they continue with it. A port
+taken between choosing it and a worker binding it is retried with fresh ports.
 """
 
+import contextlib
 import ctypes
 import dataclasses
 import json
@@ -20,11 +22,14 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 WORKERS = 2
-TIMEOUT = 120.0  # seconds for a whole run: start-up (≈5 s a worker here) and training
+# The time limit, sized from the work: a worker that has not finished by then is hung, not slow.
+START_UP_SECONDS = 60.0  # importing TensorFlow and meeting the other workers: ≈5 s here, unloaded
+SECONDS_PER_UPDATE = 0.02  # an update across two workers takes ≈2 ms here: ten times that
 PORT_ATTEMPTS = 3
 PORT_IN_USE = ("address already in use", "could not start grpc server", "failed to add port")
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,9 +79,16 @@ def trajectory(problem, config, rows):
     return Trajectory.from_rows(problem, config, [(update + 1, loss, parameters) for update, loss, *parameters in rows])
 
 
-def run(problem, name, config, workers=WORKERS, record=False, runs=1, timeout=TIMEOUT):
+def time_limit(config, runs=1, record=False):
+    """Seconds a whole run may take: start-up, and an allowance for every update it makes."""
+    return START_UP_SECONDS + SECONDS_PER_UPDATE * config.updates * (runs + record)
+
+
+def run(problem, name, config, workers=WORKERS, record=False, runs=1, timeout=None):
     """Trains config across `workers` processes, `runs` times from the start (reset) to time the
-    steady state, then once more recorded if asked; worker 0's result (W, b of the last plain run)."""
+    steady state, then once more recorded if asked; worker 0's result (W, b of the last plain run).
+    timeout: seconds (default: time_limit, sized from the work)."""
+    timeout = timeout or time_limit(config, runs, record)
     for _ in range(PORT_ATTEMPTS):
         try:
             return _run_once(problem, name, config, workers, record, runs, timeout)
@@ -100,8 +112,9 @@ def free_ports(count):
 def _run_once(problem, name, config, workers, record, runs, timeout):
     cluster = {"worker": [f"localhost:{port}" for port in free_ports(workers)]}
     start = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="fitways-workers-") as folder:
-        result_path, processes, logs = Path(folder) / "result.json", [], []
+    processes, logs = [], []
+    with tempfile.TemporaryDirectory(prefix="fitways-workers-") as folder, stop_together(processes) as stopped:
+        result_path = Path(folder) / "result.json"
         try:
             for index in range(workers):
                 env = dict(
@@ -120,9 +133,9 @@ def _run_once(problem, name, config, workers, record, runs, timeout):
                     subprocess.Popen(
                         argv, env=env, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                         stderr=logs[-1], start_new_session=True,  # its own process group, killed as one
-                    )
+                    )  # fmt: skip
                 )
-            _wait(processes, logs, start + timeout, timeout)
+            _wait(processes, logs, lambda: start + timeout + stopped.seconds, timeout)
             result = json.loads(result_path.read_text())
         finally:
             for process in processes:
@@ -138,7 +151,7 @@ def _run_once(problem, name, config, workers, record, runs, timeout):
 def _wait(processes, logs, deadline, timeout):
     """Returns once worker 0 has exited 0 (its result is written; the rest are killed after, since a
     worker may linger at exit once the coordination service in worker 0 is gone); raises at a worker's
-    failure or at the deadline."""
+    failure or at deadline() (later by the time the run spent stopped)."""
     while True:
         codes = [process.poll() for process in processes]
         if codes[0] == 0:
@@ -149,9 +162,43 @@ def _wait(processes, logs, deadline, timeout):
             if any(words in message.lower() for words in PORT_IN_USE):
                 raise _PortInUse()
             raise WorkerError(f"worker {failed[0]} of {len(processes)} failed (exit {codes[failed[0]]})" + message)
-        if time.perf_counter() > deadline:
+        if time.perf_counter() > deadline():
             raise WorkerError(f"{len(processes)} workers did not finish within {timeout:g} s" + _stderr(logs))
         time.sleep(0.02)
+
+
+class _Stopped:
+    seconds = 0.0  # how long the launcher and its workers have been stopped (Ctrl-Z) so far
+
+
+@contextlib.contextmanager
+def stop_together(processes):
+    """While inside, Ctrl-Z (SIGTSTP) stops the workers with the launcher, and they continue with it:
+    they run in process groups of their own, which the terminal's Ctrl-Z does not reach."""
+    stopped = _Stopped()
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGTSTP"):
+        yield stopped  # signal handlers can be set from the main thread only
+        return
+
+    def signal_workers(signum):
+        for process in processes:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signum)
+
+    def stop(signum, frame):
+        signal_workers(signal.SIGSTOP)
+        began = time.perf_counter()
+        signal.signal(signal.SIGTSTP, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTSTP)  # stops here, until SIGCONT (fg, bg)
+        signal.signal(signal.SIGTSTP, stop)
+        stopped.seconds += time.perf_counter() - began
+        signal_workers(signal.SIGCONT)
+
+    previous = signal.signal(signal.SIGTSTP, stop)
+    try:
+        yield stopped
+    finally:
+        signal.signal(signal.SIGTSTP, previous)
 
 
 def _stderr(logs, tail=3000):
