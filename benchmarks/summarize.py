@@ -12,8 +12,9 @@ import math
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.realpath(__file__))))  # also through a link
 
+from fitways.cli import docstring  # noqa: E402
 from fitways.output import prepare_terminal  # noqa: E402
 from fitways.registry import BASELINE, LINE_TRAINERS  # noqa: E402
 from fitways.report import ratio  # noqa: E402
@@ -81,7 +82,7 @@ def summarize(report):
 def main(argv):
     prepare_terminal()
     if argv in (["-h"], ["--help"]):
-        print(__doc__.strip() + "\n\n" + USAGE)
+        print(docstring(__file__) + "\n\n" + USAGE)
         return 0
     if len(argv) != 1:
         print(USAGE, file=sys.stderr)

@@ -10,12 +10,14 @@ arithmetic — and so the device — start to matter. Takes about a minute on a 
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.realpath(__file__))))  # also through a link
 
-from fitways.cli import Parser, UsageError, choose_trainers, number, plan_runs  # noqa: E402
+from fitways.cli import Parser, UsageError, choose_trainers, docstring, number, plan_runs  # noqa: E402
+from fitways.environment import check as check_environment  # noqa: E402
 from fitways.frameworks import load as load_frameworks  # noqa: E402
-from fitways.output import OutputError, path_problem, prepare_terminal, warn  # noqa: E402
+from fitways.output import OutputError, exit_status, path_problem, prepare_terminal, warn  # noqa: E402
 from fitways.problems import PROBLEMS  # noqa: E402
+from fitways.signals import end_cleanly  # noqa: E402
 
 DEFAULT_BATCH_SIZES = "16,64,256,1024,4096,16384"  # below ~16, lr 0.1 can diverge on one unlucky batch
 SAMPLES = 2**20
@@ -34,7 +36,7 @@ def batch_sizes(text):
 
 def main(argv=None):
     prepare_terminal()
-    parser = Parser(description=(__doc__ or "Batch-size sweep.").split("\n\n")[0])
+    parser = Parser(description=docstring(__file__).split("\n\n")[0])
     parser.add_argument("--out", default="batch_sweep.png", help="PNG to write")
     parser.add_argument("--batch-sizes", default=DEFAULT_BATCH_SIZES, help="comma-separated")
     parser.add_argument("--problem", choices=list(PROBLEMS), default="line", help="line or mlp (the network)")
@@ -61,6 +63,7 @@ def main(argv=None):
         extra = {} if args.hidden is None else {"hidden": args.hidden}
         problem.Config(samples=max(SAMPLES, 2 * sizes[-1]), batch_size=sizes[-1], **extra)  # every point must be valid
         names, notes = choose_trainers(problem, args.trainers)
+        check_environment(problem, names, args.device, max(SAMPLES, 2 * sizes[-1]))
         load_frameworks(problem.trainers[name].framework for name in names)
         runs, device_notes = plan_runs(problem, names, args.device)
         workers = [name for name, _ in runs if not problem.trainers[name].runs.in_process]
@@ -102,8 +105,9 @@ def sweep(args, problem, extra, sizes, runs):
 
 
 if __name__ == "__main__":
+    end_cleanly()
     try:
-        sys.exit(main())
+        sys.exit(exit_status(main()))
     except KeyboardInterrupt:
         warn("\ninterrupted")
         sys.exit(130)

@@ -3,8 +3,9 @@
     python compare.py                      # y = W·x + b, the textbook's problem, every lesson
     python compare.py --problem mlp        # the grown problem: a tanh network, every lesson
 
-Exit status: 0 when every run converged, 1 when any did not (or diverged, or failed, or a file could
-not be written), 2 on bad arguments, 130 when interrupted.
+Exit status: 0 when every run converged, 1 when any did not (or diverged, or failed, or a file or
+stdout could not be written), 2 on bad arguments or environment, 130 when interrupted, 143 or 129 on
+SIGTERM or SIGHUP.
 """
 
 from types import SimpleNamespace
@@ -20,10 +21,12 @@ from fitways.cli import (
     plan_runs,
     trainers_epilog,
 )
+from fitways.environment import check as check_environment
 from fitways.frameworks import load as load_frameworks
-from fitways.output import OutputError, path_problem, prepare_terminal, warn
+from fitways.output import OutputError, exit_status, path_problem, prepare_terminal, warn
 from fitways.problems import DEFAULT, PROBLEMS
 from fitways.registry import BASELINE
+from fitways.signals import end_cleanly
 from impls.problem import LOSSES
 
 DEFAULTS = PROBLEMS[DEFAULT].Config()
@@ -126,6 +129,7 @@ def main(argv=None):
         if args.check_gradients:
             names, notes = gradient_checkable(problem, names, notes, named=bool(args.trainers))
         check_replicas_apply(problem, names, args.replicas)
+        check_environment(problem, names, args.device, config.samples)
         load_frameworks(problem.trainers[name].framework for name in names)
         runs, device_notes = plan_runs(problem, names, args.device)
         runs, scale_notes = check_scale(problem, config, runs, args.replicas, named=bool(args.trainers))
@@ -163,9 +167,11 @@ def gradient_checkable(problem, names, notes, named):
 
 
 def run(argv=None):
-    """main() as a process: its status, and 130 with one line on Ctrl-C."""
+    """main() as a process: its status (1 if stdout failed), 130 with one line on Ctrl-C, and SIGTERM
+    or SIGHUP cleaning up on the way out."""
+    end_cleanly()
     try:
-        return main(argv)
+        return exit_status(main(argv))
     except KeyboardInterrupt:
         warn("\ninterrupted")
         return 130

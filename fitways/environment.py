@@ -1,0 +1,138 @@
+"""The environment variables the frameworks read that can break a run, checked before training.
+
+Each would otherwise stop a run midway with a traceback, or with nothing at all:
+
+    TMPDIR, TEMP, TMP      torch.compile and the multi-worker run write there; none writable, no run
+    TORCH_COMPILE_DISABLE  =1 turns torch.compile into a no-op, which torch_compile's fullgraph refuses
+    TF_CONFIG              read as JSON by every tf.distribute strategy
+    TF_XLA_FLAGS, XLA_FLAGS  parsed by TensorFlow's (and JAX's) C++ at start-up, which exits on a flag it
+                           does not know after printing one line: tried first in a child process, whose
+                           line is shown (in the run itself the quiet import would hide it)
+    JAX_PLATFORMS          the backends JAX may start; one it cannot start, or no CPU for a CPU run
+
+and the memory a run's --samples needs against what the machine has available. check(problem, names,
+device, samples) raises UsageError (one line naming the variable, exit 2) for the first problem.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+from fitways.cli import UsageError
+from fitways.frameworks import FRAMEWORKS
+
+# What a child process runs to see whether the flags let the framework start its devices.
+START_UP = {
+    "tensorflow": "import tensorflow as tf; tf.config.list_physical_devices()",
+    "jax": "import jax; jax.devices()",
+}
+FLAGS = {"TF_XLA_FLAGS": ("tensorflow",), "XLA_FLAGS": ("tensorflow", "jax")}  # who parses each
+START_UP_TIMEOUT = 120  # seconds; TensorFlow's import takes a few
+# Peak memory a run needs per sample: the data is float32 (8 bytes a sample) but is made in float64,
+# and the closed-form fit works in float64 too. Measured, numpy_manual alone at --samples 50000000:
+# 2.8 GB peak resident (/usr/bin/time -v python compare.py --impl numpy_manual --samples 50000000
+# --updates 10 --repeat 1); each further framework holds its own float32 copy of x and y.
+BYTES_PER_SAMPLE = 56
+FRAMEWORK_BYTES_PER_SAMPLE = 10
+
+
+def check(problem, names, device, samples):
+    """UsageError for the first environment variable that would break the runs of `problem`'s trainers
+    `names` on `device`, or for a --samples the available memory cannot hold."""
+    frameworks = {problem.trainers[name].framework for name in names}
+    check_memory(samples, len(frameworks - {"numpy"}))
+    check_temporary_directory()
+    if "torch_compile" in names and os.environ.get("TORCH_COMPILE_DISABLE") == "1":  # the one torch.compile lesson
+        raise UsageError(
+            "TORCH_COMPILE_DISABLE=1 turns torch.compile off, and torch_compile is its lesson: "
+            "unset it, or leave torch_compile out (--impl ...)"
+        )
+    if "tensorflow" in frameworks:
+        check_tf_config()
+    for variable, readers in FLAGS.items():
+        for framework in sorted(frameworks & set(readers)):
+            check_start_up(variable, framework)
+    if "jax" in frameworks:
+        check_jax_platforms(device)
+
+
+def available_bytes():
+    """MemAvailable from /proc/meminfo (what can be used without swapping); None where unknown."""
+    try:
+        with open("/proc/meminfo") as info:
+            return next(int(line.split()[1]) * 1024 for line in info if line.startswith("MemAvailable:"))
+    except (OSError, StopIteration, ValueError, IndexError):
+        return None
+
+
+def check_memory(samples, frameworks):
+    needed, available = samples * (BYTES_PER_SAMPLE + frameworks * FRAMEWORK_BYTES_PER_SAMPLE), available_bytes()
+    if available is not None and needed > available:
+        raise UsageError(
+            f"--samples {samples} needs about {needed / 1e9:.1f} GB of memory, and {available / 1e9:.1f} GB is "
+            "available here: use fewer samples"
+        )
+
+
+def check_temporary_directory():
+    try:
+        with tempfile.TemporaryFile():
+            pass
+    except OSError as error:
+        raise UsageError(
+            f"no writable temporary directory ({error.strerror or error}): TMPDIR, TEMP, TMP, /tmp, /var/tmp, "
+            "/usr/tmp and the working directory were tried; set TMPDIR to a writable directory"
+        ) from None
+
+
+def check_tf_config():
+    text = os.environ.get("TF_CONFIG")
+    if text is None:
+        return
+    try:
+        parsed = json.loads(text)
+    except ValueError as error:
+        raise UsageError(f"TF_CONFIG is not JSON ({error}): tf.distribute reads it; unset it or fix it") from None
+    if not isinstance(parsed, dict):
+        raise UsageError(f"TF_CONFIG must be a JSON object, got {text!r}: tf.distribute reads it; unset it or fix it")
+
+
+def check_start_up(variable, framework):
+    """Start the framework in a child with the flags; its last line if it refuses them."""
+    if not os.environ.get(variable):
+        return
+    try:
+        child = subprocess.run(
+            [sys.executable, "-c", START_UP[framework]],
+            env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=START_UP_TIMEOUT,
+        )
+    except subprocess.TimeoutExpired:
+        return  # slow, not refused: the run itself will tell
+    if child.returncode != 0:
+        lines = [line for line in child.stderr.splitlines() if variable in line] or child.stderr.splitlines()[-1:]
+        said = lines[-1].split("] ", 1)[-1].strip() if lines else f"exit status {child.returncode}"
+        raise UsageError(f"{variable}={os.environ[variable]}: {framework} will not start with it ({said})")
+
+
+def check_jax_platforms(device):
+    text = os.environ.get("JAX_PLATFORMS")
+    if not text:
+        return
+    platforms = [platform.strip() for platform in text.split(",") if platform.strip()]
+    if device in ("cpu", "all") and "cpu" not in platforms:
+        raise UsageError(
+            f"JAX_PLATFORMS={text} leaves JAX no CPU, and its trainers run on the CPU (--device {device}): "
+            "add cpu to it, or unset it"
+        )
+    jax = FRAMEWORKS["jax"].load()
+    try:
+        jax.devices()
+    except RuntimeError as error:
+        raise UsageError(f"JAX_PLATFORMS={text}: JAX cannot start it ({str(error).splitlines()[0]})") from None
