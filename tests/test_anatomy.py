@@ -1,5 +1,6 @@
 """fitways.anatomy: the command runs, and the counts it prints match counts made here another way."""
 
+import os
 import re
 import subprocess
 import sys
@@ -11,13 +12,18 @@ from impls import gradient_tape, tf_function, tf_xla
 from impls.problem import Config, make_data
 
 CONFIG = Config()
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # where `-m fitways.anatomy` is found
 
 
 @pytest.fixture(scope="module")
 def printed():
     """The command's output with a small --repeat (its timings are not checked, only its counts)."""
     run = subprocess.run(
-        [sys.executable, "-m", "fitways.anatomy", "--repeat", "3"], capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "fitways.anatomy", "--repeat", "3"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert run.returncode == 0, run.stderr[-2000:]
     return run.stdout
