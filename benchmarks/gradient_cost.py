@@ -21,9 +21,9 @@ import math
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.realpath(__file__))))  # also through a link
 
-from fitways.cli import HelpFormatter, Parser, UsageError, number  # noqa: E402
+from fitways.cli import HelpFormatter, Parser, UsageError, docstring, number  # noqa: E402
 from fitways.frameworks import FRAMEWORKS  # noqa: E402
 from fitways.gradient_cost import MAX_N, METHODS  # noqa: E402
 from fitways.output import OutputError, path_problem, prepare_terminal, warn  # noqa: E402
@@ -83,7 +83,7 @@ def check(args):
 
 
 def build_parser():
-    parser = Parser(description=__doc__, formatter_class=HelpFormatter, epilog=methods_epilog())
+    parser = Parser(description=docstring(__file__), formatter_class=HelpFormatter, epilog=methods_epilog())
     parser.add_argument("--n-min", type=count, default=10, help="smallest parameter count (rounded to 3H + 1)")
     parser.add_argument("--n-max", type=count, default=100_000, help="largest parameter count")
     parser.add_argument("--per-decade", type=number(int), default=2, help="parameter counts per factor of ten")

@@ -13,9 +13,9 @@ overshoots at the same lr. Every point is checked against the float64 replay of 
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.realpath(__file__))))  # also through a link
 
-from fitways.cli import Parser, UsageError, choose_trainers, number, plan_runs  # noqa: E402
+from fitways.cli import Parser, UsageError, choose_trainers, docstring, number, plan_runs  # noqa: E402
 from fitways.frameworks import load as load_frameworks  # noqa: E402
 from fitways.output import OutputError, path_problem, prepare_terminal, warn  # noqa: E402
 from fitways.problems import PROBLEMS  # noqa: E402
@@ -44,7 +44,7 @@ def lr_for(width):
 
 def main(argv=None):
     prepare_terminal()
-    parser = Parser(description=(__doc__ or "Width sweep.").split("\n\n")[0])
+    parser = Parser(description=docstring(__file__).split("\n\n")[0])
     parser.add_argument("--out", default="width_sweep.png", help="PNG to write")
     parser.add_argument("--json", metavar="PATH", help="also write every point and the crossovers as JSON")
     parser.add_argument("--widths", default=DEFAULT_WIDTHS, help="hidden units, comma-separated")

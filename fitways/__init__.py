@@ -17,8 +17,10 @@ Each module has one role:
     suite.py        what compare.py does: run every trainer (a failure is one row), report, check gradients
     command.py      compare.py's command line: parse, call the suite, exit 0/1/2
     report.py       the table and the JSON (written atomically, never NaN)
-    output.py       writing files safely, and a terminal that may not speak UTF-8
+    output.py       writing files safely, and a terminal that may not speak UTF-8 or may stop reading
     cli.py          what compare.py and the scripts share: argument types, one-line errors, devices
+    environment.py  the environment variables and memory a run needs, checked before training
+    signals.py      SIGTERM and SIGHUP end a command the way Ctrl-C does, cleaning up
     sweep.py        µs per update along one axis of the setup, each point checked, and crossovers
     plots.py        the pictures (matplotlib)
     anatomy.py      `python -m fitways.anatomy`: where the time of one update goes
