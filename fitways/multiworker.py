@@ -13,18 +13,18 @@ taken between choosing it and a worker binding it is retried with fresh ports.
 """
 
 import contextlib
-import ctypes
 import dataclasses
 import json
 import os
 import signal
 import socket
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
+
+from fitways.processes import die_with_parent, kill, spawn
 
 WORKERS = 2
 # The time limit, sized from the work: a worker that has not finished by then is hung, not slow.
@@ -32,7 +32,6 @@ START_UP_SECONDS = 60.0  # importing TensorFlow and meeting the other workers: â
 SECONDS_PER_UPDATE = 0.02  # an update across two workers takes â‰ˆ2 ms here: ten times that
 PORT_ATTEMPTS = 3
 PORT_IN_USE = ("address already in use", "could not start grpc server", "failed to add port")
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def placed_on(workers=WORKERS):
@@ -117,29 +116,24 @@ def _run_once(problem, name, config, workers, record, runs, timeout):
         result_path = Path(folder) / "result.json"
         try:
             for index in range(workers):
-                env = dict(
-                    os.environ,
-                    TF_CONFIG=json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}}),
-                    FITWAYS_CONFIG=json.dumps(
-                        {"problem": problem.name, "lesson": name, "config": config.asdict(), "record": record, "runs": runs}
-                    ),
-                    TF_CPP_MIN_LOG_LEVEL="2",
-                    CUDA_VISIBLE_DEVICES="",  # the workers train on their CPUs, and are labelled so
-                    PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-                )
                 logs.append(open(Path(folder) / f"worker{index}.err", "w+b"))  # closed in finally
-                argv = [sys.executable, __file__, str(os.getpid()), str(result_path) if index == 0 else ""]
+                argv = [sys.executable, __file__, str(result_path) if index == 0 else ""]
                 processes.append(
-                    subprocess.Popen(
-                        argv, env=env, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                        stderr=logs[-1], start_new_session=True,  # its own process group, killed as one
-                    )  # fmt: skip
+                    spawn(
+                        argv,
+                        logs[-1],
+                        TF_CONFIG=json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}}),
+                        FITWAYS_CONFIG=json.dumps(
+                            {"problem": problem.name, "lesson": name, "config": config.asdict(), "record": record, "runs": runs}
+                        ),
+                        CUDA_VISIBLE_DEVICES="",  # the workers train on their CPUs, and are labelled so
+                    )
                 )
             _wait(processes, logs, lambda: start + timeout + stopped.seconds, timeout)
             result = json.loads(result_path.read_text())
         finally:
             for process in processes:
-                _kill(process)
+                kill(process)
             for log in logs:
                 log.close()
     rows = [tuple(row) for row in result["rows"]] if record else None
@@ -212,26 +206,6 @@ def _stderr(logs, tail=3000):
     return "".join(parts)
 
 
-def _die_with_parent(launcher):
-    """In the worker, first thing: if the launcher is killed outright (no `finally` runs), Linux sends
-    the worker SIGKILL (prctl PR_SET_PDEATHSIG), so no worker outlives its launcher. (Done here, not in
-    a preexec_fn: that would make Popen fork the launcher's Python, which JAX warns is unsafe.)"""
-    if sys.platform == "linux":
-        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
-    if os.getppid() != launcher:  # the launcher died before the line above took effect
-        sys.exit(1)
-
-
-def _kill(process):
-    """Kills the worker's whole process group (TensorFlow's threads, anything it started) and reaps it."""
-    if process.poll() is None:
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:  # it exited just now
-            pass
-    process.wait()
-
-
 def _worker(result_path):
     """One worker: the strategy first (before any other TensorFlow op), then train, then worker 0 reports."""
     import importlib
@@ -273,5 +247,5 @@ def _worker(result_path):
 
 
 if __name__ == "__main__":
-    _die_with_parent(int(sys.argv[1]))
-    _worker(sys.argv[2])
+    die_with_parent(int(sys.argv[2]))  # spawn() appends the launcher's pid
+    _worker(sys.argv[1])
