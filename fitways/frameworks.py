@@ -61,7 +61,10 @@ class TensorFlow(Framework):
     def load(self):
         if "tensorflow" not in sys.modules:
             if impls.USER_KERAS_BACKEND not in (None, "tensorflow"):
-                warn(f"note: KERAS_BACKEND={impls.USER_KERAS_BACKEND} ignored: the Keras lessons run on TensorFlow")
+                warn(
+                    f"note: KERAS_BACKEND={impls.USER_KERAS_BACKEND} ignored: keras_fit runs on TensorFlow; "
+                    "keras_fit_jax and keras_fit_torch are Keras on the other backends"
+                )
             with quiet_stderr():
                 import keras  # noqa: F401  (imported here, quietly, before any lesson imports it)
                 import tensorflow as tf
@@ -128,6 +131,7 @@ class Jax(Framework):
         return jax.default_device(jax.devices(device)[0])
 
     def placement(self, parameter):
+        parameter = getattr(parameter, "value", parameter)  # a Keras variable (Keras on JAX) wraps a jax.Array
         (device,) = parameter.devices()
         return f"{device.platform.upper()}:{device.id}"
 
@@ -154,7 +158,7 @@ class Torch(Framework):
         return self.load().device({"gpu": "cuda"}.get(device, device))  # sets the default device for new tensors
 
     def placement(self, parameter):
-        device = parameter.device
+        device = getattr(parameter, "value", parameter).device  # a Keras variable (Keras on PyTorch) wraps a tensor
         return "CPU" if device.type == "cpu" else f"GPU:{device.index or 0}"
 
     def to_tensor(self, array):

@@ -9,6 +9,7 @@ import importlib
 from typing import NamedTuple
 
 from fitways.execution import IN_PROCESS, MIRRORED, TWO_WORKERS
+from fitways.keras_process import InBackendProcess
 
 
 class Entry(NamedTuple):
@@ -39,6 +40,11 @@ LINE_TRAINERS = trainers("impls", {
     "tf_mirrored": ("tensorflow", "tf.distribute.MirroredStrategy: the step on every replica", MIRRORED),
     "keras_fit_mirrored": ("tensorflow", "keras_fit under a MirroredStrategy's scope", MIRRORED),
     "tf_multiworker": ("tensorflow", "MultiWorkerMirroredStrategy across 2 worker processes", TWO_WORKERS),
+})  # fmt: skip
+LINE_TRAINERS.update({  # one lesson, impls/keras_fit_backend.py, on two more Keras backends: only KERAS_BACKEND differs
+    f"keras_fit_{backend}": Entry(backend, f"keras_fit's model.fit on Keras 3's {label} backend, in a process of its own",
+                                  "impls.keras_fit_backend", InBackendProcess(backend))
+    for backend, label in [("jax", "JAX"), ("torch", "PyTorch")]
 })  # fmt: skip
 MLP_TRAINERS = trainers("impls.mlp", {
     "numpy_manual": ("numpy", "plain numpy, backpropagation derived by hand"),

@@ -79,7 +79,9 @@ class Runner:
 
     def placed_on(self):
         """Where the parameters actually live, e.g. "CPU:0" — the label every result carries."""
-        return self.framework.placement(getattr(self.trainer, self.problem.parameters[0]))
+        first = getattr(self.trainer, self.problem.parameters[0])
+        remote = getattr(first, "placed_on", None)  # a parameter in another process (fitways.keras_process)
+        return remote() if remote else self.framework.placement(first)
 
     def tracing_counts(self):
         """How often each of the lesson's tf.functions has been traced, by method name."""

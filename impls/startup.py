@@ -85,7 +85,8 @@ def start():
         sys.meta_path.insert(0, TritonFirst())
     lesson = lesson_run_alone()
     spec = lesson and importlib.util.find_spec(f"impls.{lesson}")
-    if spec and re.search(r"^import (tensorflow|keras)", spec.loader.get_source(spec.name), re.MULTILINE):
+    # every TensorFlow lesson imports tensorflow (keras_fit_backend, Keras on the backend the user picks, does not)
+    if spec and re.search(r"^import tensorflow", spec.loader.get_source(spec.name), re.MULTILINE):
         with quiet_stderr():
             import tensorflow as tf
 

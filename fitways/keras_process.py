@@ -1,0 +1,231 @@
+"""Keras on another backend: a lesson that trains in a process of its own, driven from this one.
+
+Keras 3 reads KERAS_BACKEND once, at its first import, and this process's Keras is on TensorFlow (the
+other Keras lessons). So keras_fit_jax and keras_fit_torch run the way InBackendProcess says: their
+Trainer is built in a backend process, one per backend, started at its first use with KERAS_BACKEND
+set and kept for the session, and RemoteTrainer here stands in for it — the same Trainer contract,
+each call one JSON line each way over a pipe. train(log=...) runs there, recording every update, and
+the log is replayed here. The timed train() includes one round trip, tens of µs here
+(RemoteTrainer.round_trip_seconds measures it), against a call of many milliseconds.
+
+The child is `python -m fitways.keras_process` with KERAS_BACKEND set; it imports Keras before any
+lesson does, dies with its launcher (fitways.processes) and ends when its stdin closes.
+"""
+
+import atexit
+import contextlib
+import dataclasses
+import importlib
+import inspect
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from fitways.execution import InProcess
+from fitways.processes import die_with_parent, kill, spawn
+
+
+class BackendError(RuntimeError):
+    """The backend process failed; the message is one line, then its stderr."""
+
+
+class InBackendProcess(InProcess):
+    """In a process of its own, with Keras on `backend`; everything else as InProcess."""
+
+    def __init__(self, backend):
+        self.backend = backend
+
+    def build(self, cls, config, data, framework, device, replicas):
+        return RemoteTrainer(self.backend, cls, config, data, framework, device), contextlib.nullcontext
+
+
+class BackendProcess:
+    """One child process on one Keras backend, serving any number of trainers."""
+
+    _started = {}  # backend -> BackendProcess, for the session
+
+    @classmethod
+    def of(cls, backend):
+        process = cls._started.get(backend)
+        if process is None or process.process.poll() is not None:
+            process = cls._started[backend] = cls(backend)
+        return process
+
+    def __init__(self, backend):
+        self.backend = backend
+        self.folder = tempfile.TemporaryDirectory(prefix=f"fitways-keras-{backend}-")
+        self.log = open(Path(self.folder.name) / "stderr", "w+b")  # closed in close()
+        self.process = spawn(
+            [sys.executable, "-m", "fitways.keras_process"], self.log, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            KERAS_BACKEND=backend,
+        )  # fmt: skip
+        atexit.register(self.close)
+
+    def call(self, **request):
+        try:
+            self.process.stdin.write((json.dumps(request) + "\n").encode())
+            self.process.stdin.flush()
+            line = self.process.stdout.readline()
+        except BrokenPipeError:
+            line = b""
+        if not line:
+            raise BackendError(f"the Keras {self.backend} process ended (exit {self.process.wait()})" + self.stderr())
+        reply = json.loads(line)
+        if "error" in reply:
+            raise BackendError(f"Keras on {self.backend}: {reply['error']}" + self.stderr())
+        return reply["result"]
+
+    def stderr(self, tail=3000):
+        self.log.flush()
+        self.log.seek(0)
+        text = self.log.read().decode(errors="replace").strip()
+        return f"\n--- its stderr (last {tail} characters) ---\n{text[-tail:]}" if text else ""
+
+    def close(self):
+        kill(self.process)
+        for stream in (self.process.stdin, self.process.stdout, self.log):
+            stream.close()
+        self.folder.cleanup()
+
+
+def _name(kind):
+    return f"{kind.__module__}:{kind.__qualname__}"
+
+
+def _load(name):
+    module, qualname = name.split(":")
+    return getattr(importlib.import_module(module), qualname)
+
+
+def _host(values):
+    """Values from the wire: a float for a scalar, a float32 array otherwise, as the lessons return them."""
+    return tuple(value if value is None or np.ndim(value) == 0 else np.asarray(value, np.float32) for value in values)
+
+
+def _wire(value):
+    return None if value is None else np.asarray(value, np.float64).tolist()
+
+
+class RemoteParameter:
+    """Stands for a parameter that lives in the backend process: the harness reads only its placement."""
+
+    def __init__(self, trainer, name):
+        self.trainer, self.name = trainer, name
+
+    def placed_on(self):
+        return self.trainer.call("placement", name=self.name)
+
+
+class RemoteTrainer:
+    """The lesson's Trainer, built and run in its backend process (the Trainer contract, fitways.contract)."""
+
+    def __init__(self, backend, cls, config, data, framework, device):
+        self.config, self.backend = config, BackendProcess.of(backend)
+        path = Path(self.backend.folder.name) / f"data{id(self)}.npz"
+        np.savez(path, **{field.name: getattr(data, field.name) for field in dataclasses.fields(data)})
+        self.id = self.backend.call(
+            op="build", trainer=_name(cls), config_type=_name(type(config)), config=config.asdict(),
+            data_type=_name(type(data)), data=str(path), framework=framework.name, device=device,
+        )  # fmt: skip
+        path.unlink()
+        for name in list(inspect.signature(cls.reset).parameters)[1:]:  # the parameters, by the lesson's names
+            setattr(self, name, RemoteParameter(self, name))
+
+    def call(self, op, **arguments):
+        return self.backend.call(op=op, id=self.id, **arguments)
+
+    def reset(self, *parameters):
+        self.call("reset", parameters=[_wire(value) for value in parameters])
+
+    def loss_and_gradient(self, x, y):
+        return _host(self.call("loss_and_gradient", x=_wire(x), y=_wire(y)))
+
+    def train(self, log=None):
+        result = self.call("train", record=log is not None)
+        for update, loss, *parameters in result["rows"]:
+            log(update, loss, *_host(parameters))
+        return _host(result["final"])
+
+    def keras_backend(self):
+        """The backend Keras in the backend process actually runs on, as Keras says."""
+        return self.backend.call(op="ping")
+
+    def round_trip_seconds(self, calls=20):
+        """The median time of a call that does nothing in the backend process: what each timed call adds."""
+        seconds = []
+        for _ in range(calls):
+            start = time.perf_counter()
+            self.backend.call(op="ping")
+            seconds.append(time.perf_counter() - start)
+        return statistics.median(seconds)
+
+
+def _serve(launcher):
+    """The backend process: Keras first (KERAS_BACKEND is set), then one reply per request."""
+    die_with_parent(launcher)
+    replies = os.fdopen(os.dup(1), "w")  # the pipe to the launcher; anything else printed goes to stderr
+    os.dup2(2, 1)
+    import keras  # on the backend KERAS_BACKEND names, before any lesson imports it
+
+    from fitways.frameworks import FRAMEWORKS
+
+    built = []  # (trainer, framework, device scope)
+    for line in sys.stdin:
+        request = json.loads(line)
+        op = request.pop("op")
+        try:
+            if op == "build":
+                with np.load(request["data"]) as arrays:
+                    data = _load(request["data_type"])(**arrays)
+                framework = FRAMEWORKS[request["framework"]]
+                framework.load()
+
+                def scope(framework=framework, device=request["device"]):
+                    return framework.device_scope(device)
+
+                with scope():
+                    trainer = _load(request["trainer"])(_load(request["config_type"])(**request["config"]), data)
+                built.append((trainer, framework, scope))
+                result = len(built) - 1
+            elif op == "ping":
+                result = keras.backend.backend()
+            else:
+                trainer, framework, scope = built[request["id"]]
+                with scope():
+                    result = _run(op, trainer, framework, request)
+            reply = {"result": result}
+        except Exception as error:  # reported to the launcher, which raises it there
+            reply = {"error": f"{type(error).__name__}: {error}"}
+        replies.write(json.dumps(reply) + "\n")
+        replies.flush()
+
+
+def _run(op, trainer, framework, request):
+    if op == "reset":
+        trainer.reset(*_host(request["parameters"]))
+        return None
+    if op == "loss_and_gradient":
+        x, y = (framework.to_tensor(np.asarray(request[k], np.float32)) for k in ("x", "y"))
+        return [_wire(value) for value in trainer.loss_and_gradient(x, y)]
+    if op == "train":
+        rows = []
+
+        def log(update, loss, *parameters):
+            rows.append([update, None if loss is None else float(loss), *map(_wire, parameters)])
+
+        final = trainer.train(log=log if request["record"] else None)
+        return {"final": [_wire(value) for value in final], "rows": rows}
+    if op == "placement":
+        return framework.placement(getattr(trainer, request["name"]))
+    raise ValueError(f"no such request: {op}")
+
+
+if __name__ == "__main__":
+    _serve(int(sys.argv[1]))

@@ -1,0 +1,46 @@
+"""Keras 3 on JAX and PyTorch: keras_fit_jax and keras_fit_torch train in a process of their own on the
+backend they name (their trajectories are held to numpy's in test_equivalence.py, like every lesson's)."""
+
+import numpy as np
+import pytest
+
+from fitways.keras_process import BackendError, BackendProcess
+from fitways.registry import LINE_TRAINERS, framework_of
+from impls.problem import Config
+from tests.helpers import INSTALLED, record, runner
+
+pytestmark = pytest.mark.slow
+KERAS_BACKENDS = [name for name in LINE_TRAINERS if LINE_TRAINERS[name].module == "impls.keras_fit_backend"]
+
+
+def installed(name):
+    if name not in INSTALLED:
+        pytest.skip(framework_of(LINE_TRAINERS[name]).missing_line())
+
+
+@pytest.mark.parametrize("name", KERAS_BACKENDS)
+def test_each_runs_on_its_own_backend_and_follows_keras_on_tensorflow(name):
+    installed(name)
+    config = Config(updates=40)
+    assert runner(name, config).trainer.keras_backend() == LINE_TRAINERS[name].runs.backend  # as Keras there says
+    ours, tensorflow = record(name, config), record("keras_fit", config)
+    for parameter in ("W", "b"):
+        np.testing.assert_allclose(ours[parameter], tensorflow[parameter], rtol=1e-5, atol=1e-6)
+    # control: the same comparison against a run on other data must fail
+    other = record("keras_fit", Config(updates=40, seed=1))
+    assert not np.allclose(ours["W"], other["W"], rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", KERAS_BACKENDS)
+def test_a_round_trip_to_the_backend_process_is_small_next_to_a_call(name):
+    installed(name)
+    assert runner(name, Config()).trainer.round_trip_seconds() < 2e-3  # tens of µs here; a train() call takes ms
+
+
+def test_a_failure_in_the_backend_process_is_one_error_naming_it_and_it_ends_cleanly():
+    installed("keras_fit_jax")
+    process = BackendProcess("jax")  # one of its own, not the session's
+    with pytest.raises(BackendError, match=r"^Keras on jax: IndexError"):
+        process.call(op="train", id=7, record=False)  # no trainer 7 was built
+    process.close()
+    assert process.process.poll() is not None
