@@ -23,7 +23,7 @@ from fitways.cli import (
 )
 from fitways.environment import check as check_environment
 from fitways.frameworks import load as load_frameworks
-from fitways.output import OutputError, exit_status, path_problem, prepare_terminal, warn
+from fitways.output import OutputError, directory_problem, exit_status, path_problem, prepare_terminal, warn
 from fitways.problems import DEFAULT, PROBLEMS
 from fitways.registry import BASELINE
 from fitways.signals import end_cleanly
@@ -73,6 +73,8 @@ def build_parser():
         help="print the textbook's log line every N updates (N=15: the textbook's ten lines)")  # fmt: skip
     add("--json", metavar="PATH", help="also write the config, the closed-form fit and the results as JSON")
     add("--plot", metavar="PATH", help="also draw loss curves, fitted lines and µs per update to a PNG")
+    add("--profile", metavar="DIR",
+        help="also record TensorFlow's profiler trace of the runs into DIR, for TensorBoard's Profile tab")  # fmt: skip
     add("--check-gradients", action="store_true",
         help="instead of training, check every trainer's gradient against float64 finite differences")  # fmt: skip
     return parser
@@ -99,7 +101,7 @@ def parse(argv):
 
 def check_combinations(args, config):
     if args.check_gradients:
-        for option in ("plot", "log_every", "repeat", "baseline", "replicas"):
+        for option in ("plot", "log_every", "repeat", "baseline", "replicas", "profile"):
             if getattr(args, option) is not None:
                 flag = "--" + option.replace("_", "-")
                 raise UsageError(f"{flag} has no effect with --check-gradients, which trains nothing")
@@ -112,6 +114,10 @@ def check_combinations(args, config):
         problem = path is not None and path_problem(path, suffix)
         if problem:
             raise UsageError(f"--{option} {problem}")
+    if args.profile is not None:
+        problem = directory_problem(args.profile)
+        if problem:
+            raise UsageError(f"--profile {problem}")
     if args.json is not None and args.plot is not None and args.json == args.plot:
         raise UsageError("--json and --plot name the same file")
     if args.plot is not None:
@@ -145,7 +151,7 @@ def main(argv=None):
             return suite.check_gradients(problem, config, data, runs, args.json)
         options = SimpleNamespace(
             repeat=args.repeat or DEFAULT_REPEAT, baseline=args.baseline, log_every=args.log_every,
-            replicas=args.replicas, json=args.json, plot=args.plot,
+            replicas=args.replicas, json=args.json, plot=args.plot, profile=args.profile,
         )  # fmt: skip
         return suite.train_and_report(problem, config, data, runs, notes + device_notes + scale_notes, options)
     except OutputError as error:

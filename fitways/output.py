@@ -198,6 +198,21 @@ def _working_directory_exists():
     return True
 
 
+def directory_problem(path):
+    """Why `path` cannot be a directory we write into (created if missing), checked before a run; None if it can."""
+    if not path:
+        return "must name a directory, got an empty path"
+    if os.path.exists(path) and not os.path.isdir(path):
+        return f"{path}: is not a directory"
+    try:
+        os.makedirs(path, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".fitways-check-"):
+            pass
+    except OSError as error:
+        return f"{path}: cannot write there ({error.strerror or error})"
+    return None
+
+
 def write_atomically(path, write):
     """write(file) into a temporary file beside the file `path` names, then rename it into place: a
     failed or concurrent write leaves the old file or a complete new one, never a mix. What the path

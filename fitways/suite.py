@@ -124,16 +124,23 @@ def as_json(value):
 
 
 def train_and_report(problem, config, data, runs, notes, options):
-    """options: repeat, baseline, log_every, replicas, json, plot (compare.py's arguments)."""
+    """options: repeat, baseline, log_every, replicas, json, plot, profile (compare.py's arguments)."""
     from fitways.frameworks import machine_description
     from fitways.registry import framework_of
     from fitways.report import add_speedups, print_table, run_document, write_json
+    from fitways.timeline import profiling
 
     reference = problem.reference(config, data)
     baseline = options.baseline or BASELINE
-    rows, trajectories = run_all(
-        problem, config, data, reference, runs, options.repeat, options.log_every, options.replicas
-    )
+    profile = options.profile if any(problem.trainers[name].framework == "tensorflow" for name, _ in runs) else None
+    if options.profile and not profile:
+        warn("note: --profile records TensorFlow's profiler, and none of these trainers runs on TensorFlow")
+    with profiling(profile):
+        rows, trajectories = run_all(
+            problem, config, data, reference, runs, options.repeat, options.log_every, options.replicas
+        )
+    if profile:
+        warn(f"wrote TensorFlow's profile under {profile} (tensorboard --logdir {profile})")
     add_speedups(rows, baseline)
     print_table(problem, config, reference, rows, notes, baseline)
     sys.stdout.flush()
