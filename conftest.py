@@ -1,15 +1,61 @@
-"""pytest set-up shared by tests/ and benchmarks/."""
+"""pytest set-up shared by tests/ and benchmarks/.
+
+Collecting the tests imports no framework: a pure test (argument checks, tables, JSON, the import map)
+runs in a process that never loads TensorFlow, JAX or PyTorch. The first test that loads one loads
+every installed framework, in the one order that is safe in one process (fitways.frameworks.LOAD_ORDER),
+and splits TensorFlow's CPU into four logical devices before TensorFlow initialises them.
+"""
+
+import sys
 
 import pytest
 
-from fitways.frameworks import FRAMEWORKS, load
+from fitways.frameworks import FRAMEWORKS, LOAD_ORDER
 
-load(name for name, framework in FRAMEWORKS.items() if framework.installed())  # in an order safe in one process
-if FRAMEWORKS["tensorflow"].installed():
-    # Four logical CPUs stand in for other devices: for the device-plumbing tests and for 1, 2 and 4
-    # replicas of the data-parallel lessons. This must happen before TensorFlow initialises its
-    # devices, so it runs as this file is imported, before any test.
-    FRAMEWORKS["tensorflow"].logical_cpus(4)
+FRAMEWORK_MODULES = {"tensorflow", "keras", "jax", "torch"}  # numpy is light, and the pure tests use it
+LOGICAL_CPUS = 4  # stand-ins for other devices: the device-plumbing tests, and 1, 2 and 4 replicas
+_loading = []  # non-empty once the first framework load has begun
+
+
+def load_every_framework():
+    """Every installed framework, in a safe order, then the CPU split (before TensorFlow's runtime starts)."""
+    if _loading:
+        return
+    _loading.append(True)
+    for name in LOAD_ORDER:
+        framework = FRAMEWORKS[name]
+        if framework.installed():
+            type(framework).load(framework)
+    if FRAMEWORKS["tensorflow"].installed():
+        FRAMEWORKS["tensorflow"].logical_cpus(LOGICAL_CPUS)
+
+
+def _first_load_loads_all(framework):
+    own_load = type(framework).load
+
+    def load():
+        load_every_framework()
+        return own_load(framework)
+
+    return load
+
+
+class _ImportLoadsAll:
+    """A test (or the code it calls) may import a framework itself (`import tensorflow as tf`): the first
+    such import loads every framework first, like the first load() does."""
+
+    def find_spec(self, name, path=None, target=None):
+        # only a real import (importlib's _find_and_load), not importlib.util.find_spec's "is it installed?"
+        if name in FRAMEWORK_MODULES and not _loading and sys._getframe(2).f_code.co_name == "_find_and_load_unlocked":
+            sys.meta_path.remove(self)
+            load_every_framework()
+        return None
+
+
+sys.meta_path.insert(0, _ImportLoadsAll())
+for _name in LOAD_ORDER:  # the instance attribute shadows the class's load() for this session
+    if _name != "numpy":  # numpy is imported already: the pure tests use it
+        FRAMEWORKS[_name].load = _first_load_loads_all(FRAMEWORKS[_name])
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -18,3 +64,14 @@ def pytest_configure(config):
     (or --benchmark-enable) measures. pytest-benchmark reads this option after us."""
     if not (config.getoption("benchmark_only") or config.getoption("benchmark_enable")):
         config.option.benchmark_disable = True
+
+
+def pytest_collection_modifyitems(config, items):
+    """`pytest --benchmark-only` deselects every test that is not a benchmark, so its output is the
+    tables and one summary line, not one "Skipping non-benchmark" line per test."""
+    if not config.getoption("benchmark_only"):
+        return
+    kept = [item for item in items if "benchmark" in getattr(item, "fixturenames", ())]
+    if len(kept) < len(items):
+        config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+        items[:] = kept

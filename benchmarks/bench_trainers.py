@@ -26,6 +26,7 @@ BATCH_SIZES = [16, 256, 4096]
 # epoch callbacks), so an epoch of a handful of batches would measure that, not the update.
 SAMPLES = 2**20
 SMOKE_SAMPLES = 2**19  # plain pytest's untimed run checks the code path, not the speed: one pass at any batch
+pytestmark = pytest.mark.slow
 ROUNDS = 7
 ROUND_SECONDS = 0.25  # each timed round holds as many updates as fill about this long
 
@@ -42,12 +43,7 @@ def cases():
                 framework = framework_of(entry)
                 if not entry.runs.in_process or (device == "gpu" and framework.name == "numpy"):
                     continue
-                if not framework.installed():
-                    marks = [pytest.mark.skip(reason=framework.missing_line())]
-                elif device == "gpu":
-                    marks = [pytest.mark.skipif(not framework.gpus(), reason=f"{framework.label} sees no GPU")]
-                else:
-                    marks = []
+                marks = [] if framework.installed() else [pytest.mark.skip(reason=framework.missing_line())]
                 for replicas in REPLICAS if entry.runs.takes_replicas else [1]:
                     suffix = f"-{replicas}" if entry.runs.takes_replicas else ""
                     yield pytest.param(
@@ -57,6 +53,9 @@ def cases():
 
 @pytest.mark.parametrize("name, device, batch_size, replicas", list(cases()))
 def test_train(benchmark, name, device, batch_size, replicas):
+    framework = framework_of(LINE.trainers[name])
+    if device == "gpu" and not framework.gpus():  # asked here, not at collection: no framework loads then
+        pytest.skip(f"{framework.label} sees no GPU")
     smoke = benchmark.disabled  # plain pytest: one untimed run of PROBE_UPDATES
     setup = {"samples": SMOKE_SAMPLES if smoke else SAMPLES, "batch_size": batch_size}
     updates = PROBE_UPDATES if smoke else updates_for(ROUND_SECONDS, LINE, name, device, replicas, **setup)

@@ -1,5 +1,6 @@
 """fitways.anatomy: the command runs, and the counts it prints match counts made here another way."""
 
+import importlib
 import os
 import re
 import subprocess
@@ -7,12 +8,23 @@ import sys
 
 import pytest
 
-from fitways import anatomy
-from impls import gradient_tape, tf_function, tf_xla
+from fitways.frameworks import FRAMEWORKS
 from impls.problem import Config, make_data
 
+pytestmark = pytest.mark.slow
 CONFIG = Config()
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # where `-m fitways.anatomy` is found
+
+
+@pytest.fixture(scope="module")
+def anatomy():
+    """fitways.anatomy imports TensorFlow as it loads: load it through the harness first, in the suite's order."""
+    FRAMEWORKS["tensorflow"].load()
+    return importlib.import_module("fitways.anatomy")
+
+
+def lesson(name):
+    return importlib.import_module(f"impls.{name}")
 
 
 @pytest.fixture(scope="module")
@@ -35,10 +47,10 @@ def number_after(text, pattern):
     return int(match.group(1))
 
 
-def test_eager_ops_are_those_the_profiler_sees(printed):
+def test_eager_ops_are_those_the_profiler_sees(printed, anatomy):
     """The op callback (a private hook) against tf.profiler's trace: same ops, same order, except the
     _EagerConst ops the profiler also records."""
-    trainer = gradient_tape.Trainer(CONFIG, make_data(CONFIG))
+    trainer = lesson("gradient_tape").Trainer(CONFIG, make_data(CONFIG))
     x, y = trainer.batches[0]
     trainer.update(x, y)
     ops = [op.type for op in anatomy.eager_ops(trainer, x, y)]
@@ -49,15 +61,15 @@ def test_eager_ops_are_those_the_profiler_sees(printed):
     assert number_after(printed, r"tf.profiler sees (\d+) kernels") == len(kernels)
 
 
-def test_graph_op_count_is_the_traced_graph_s(printed):
-    trainer = tf_function.Trainer(CONFIG, make_data(CONFIG))
+def test_graph_op_count_is_the_traced_graph_s(printed, anatomy):
+    trainer = lesson("tf_function").Trainer(CONFIG, make_data(CONFIG))
     operations = trainer.update.get_concrete_function().graph.get_operations()
     assert number_after(printed, r"update's graph: (\d+) ops") == len(operations)
 
 
-def test_fusion_count_is_the_hlo_s(printed):
+def test_fusion_count_is_the_hlo_s(printed, anatomy):
     """Counted here from the HLO text another way: only a fusion instruction carries a fusion kind."""
-    trainer = tf_xla.Trainer(CONFIG, make_data(CONFIG))  # held: train_loop keeps only a weak reference to it
+    trainer = lesson("tf_xla").Trainer(CONFIG, make_data(CONFIG))  # held: train_loop keeps only a weak reference to it
     hlo = trainer.train_loop.experimental_get_compiler_ir(False)(stage="optimized_hlo")
     fusions = len(re.findall(r"\bkind=k[A-Z]\w*", hlo))
     assert fusions > 0
@@ -65,7 +77,7 @@ def test_fusion_count_is_the_hlo_s(printed):
     assert number_after(printed, r"(\d+) while loop") == len(re.findall(r"\swhile\(", hlo)) == 1
 
 
-def test_numpy_calls_are_counted():
+def test_numpy_calls_are_counted(anatomy):
     """15 numpy calls per update: 3 for the residual, 4 + 4 for loss and gradient, 4 to apply."""
     trainer = anatomy.numpy_manual.Trainer(CONFIG, make_data(CONFIG))
     calls = anatomy.numpy_calls(trainer, *trainer.batches[0])
@@ -75,7 +87,7 @@ def test_numpy_calls_are_counted():
 
 
 @pytest.mark.parametrize("value", ["0", "x", "-3", "2.5", "10001"])
-def test_bad_repeat_is_one_line_and_exit_2(value, capsys):
+def test_bad_repeat_is_one_line_and_exit_2(value, capsys, anatomy):
     with pytest.raises(SystemExit) as exit:
         anatomy.parse(["--repeat", value])
     assert exit.value.code == 2

@@ -18,6 +18,7 @@ HUBER = Config(loss="huber")
 AUTODIFF_TRAINERS = [name for name in INSTALLED if name != "numpy_manual"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", AUTODIFF_TRAINERS)
 def test_autodiff_trainers_train_the_variant_with_no_gradient_code_changed(name):
     with_huber, with_mse = record(name, HUBER), record(name, Config())
@@ -46,6 +47,7 @@ def test_the_newly_derived_hand_gradient_is_right():
     assert all(row["error"] < 1e-6 for row in rows)
 
 
+@pytest.mark.slow
 def test_check_gradients_from_the_command_line(capsys):
     assert command.main(["--check-gradients", "--loss", "huber", "--device", "cpu"]) == 0
     out = capsys.readouterr().out
@@ -62,12 +64,14 @@ def test_check_gradients_fails_a_gradient_it_cannot_measure(capsys, monkeypatch)
     assert "FAIL: 3 of 3 gradients differ" in out and "PASS" not in out
 
 
+@pytest.mark.slow
 def test_huber_runs_from_the_command_line(capsys):
     assert command.main(["--loss", "huber", "--repeat", "1", "--impl", "numpy_manual", "--impl", "tf_xla"]) == 0
     out = capsys.readouterr().out
     assert "loss huber" in out and out.splitlines()[0].split()[4] == "huber"  # the loss column says which loss
 
 
+@pytest.mark.slow
 def test_check_gradients_honours_json(tmp_path):
     path = tmp_path / "gradients.json"
     assert command.main(["--check-gradients", "--impl", "numpy_manual", "--impl", "tf_xla", "--json", str(path)]) == 0

@@ -34,6 +34,7 @@ def default_run(tmp_path_factory):
     return done, strict_json(path.read_text()) if path.exists() else None
 
 
+@pytest.mark.slow
 def test_main_job_converges_and_prints_the_table(default_run):
     done, _ = default_run
     assert done.returncode == 0, done.stderr
@@ -43,6 +44,7 @@ def test_main_job_converges_and_prints_the_table(default_run):
     assert "sees no GPU" in done.stdout or "GPU" in done.stdout
 
 
+@pytest.mark.slow
 def test_no_tensorflow_noise_and_progress_on_stderr(default_run):
     done, _ = default_run
     assert "Traceback" not in done.stderr and "I0000" not in done.stderr and "E0000" not in done.stderr
@@ -51,6 +53,7 @@ def test_no_tensorflow_noise_and_progress_on_stderr(default_run):
     assert f"[{len(EVERY_INSTALLED)}/{len(EVERY_INSTALLED)}] {last} on cpu" in done.stderr
 
 
+@pytest.mark.slow
 def test_json_holds_config_closed_form_and_every_result(default_run):
     _, report = default_run
     assert report["config"] == Config().asdict()
@@ -64,6 +67,7 @@ def test_json_holds_config_closed_form_and_every_result(default_run):
         assert np.mean((parameters["W"] * x + parameters["b"] - y) ** 2) == pytest.approx(result["loss"], rel=1e-12)
 
 
+@pytest.mark.slow
 def test_another_process_gets_the_same_bits(default_run):
     """Determinism across processes: the subprocess's final W, b equal this process's exactly."""
     _, report = default_run
@@ -72,12 +76,14 @@ def test_another_process_gets_the_same_bits(default_run):
             assert result["parameters"] == final(result["trainer"], Config()), result["trainer"]
 
 
+@pytest.mark.slow
 def test_too_few_updates_exits_1(capsys):
     assert command.main(["--updates", "3", "--repeat", "1", "--impl", "numpy_manual", "--impl", "tf_function"]) == 1
     out = capsys.readouterr().out
     assert "NOT CONVERGED — numpy_manual on CPU (numpy), tf_function on CPU:0" in out
 
 
+@pytest.mark.slow
 def test_log_every_15_prints_the_textbooks_ten_lines(capsys):
     assert command.main(["--impl", "gradient_tape", "--repeat", "1", "--log-every", "15"]) == 0
     lines = [line.strip() for line in capsys.readouterr().out.splitlines() if line.strip().startswith("At step")]
@@ -87,6 +93,7 @@ def test_log_every_15_prints_the_textbooks_ten_lines(capsys):
     assert lines[0] == f"At step 0, loss = {trajectory.loss[0]:.4f}, W = {W:.4f}, b = {b:.4f}"
 
 
+@pytest.mark.slow
 def test_keras_fit_tuned_log_says_what_python_saw(capsys):
     assert command.main(["--impl", "keras_fit_tuned", "--repeat", "1", "--log-every", "15"]) == 0
     out = capsys.readouterr().out
@@ -94,6 +101,7 @@ def test_keras_fit_tuned_log_says_what_python_saw(capsys):
     assert "At step 1260, loss = n/a, W = " in out  # after update 64: sample offset 63 × 20
 
 
+@pytest.mark.slow
 def test_a_lesson_runs_alone_and_prints_the_textbooks_ten_lines():
     done = subprocess.run(
         [sys.executable, "-m", "impls.numpy_manual"], cwd=ROOT, capture_output=True, text=True, timeout=60
@@ -146,6 +154,7 @@ def test_bad_input_is_one_line_and_exit_2(capsys, argv, message):
     assert err.count("\n") == 1 and err.startswith("error: ") and message in err, err
 
 
+@pytest.mark.slow
 def test_gpu_without_a_gpu_is_a_one_line_error(capsys):
     from fitways.registry import framework_of
 
@@ -190,6 +199,7 @@ def test_a_run_where_everything_was_skipped_says_so(capsys):
     assert "NOTHING RAN" in out and "skipped numpy_manual" in out and "all 0 runs" not in out
 
 
+@pytest.mark.slow
 def test_a_missing_baseline_is_explained_and_can_be_chosen(capsys):
     assert command.main(["--impl", "numpy_manual", "--impl", "tf_xla", "--repeat", "1"]) == 0
     assert "vs gradient_tape: blank, gradient_tape was not run (choose another with --baseline)" in capsys.readouterr().out
@@ -204,6 +214,7 @@ def test_ratios_keep_their_digits():
     assert [ratio(v) for v in (38841.2, 3.04, 0.9987, 0.0031, None)] == ["38,841×", "3.0×", "1.00×", "0.0031×", "—"]
 
 
+@pytest.mark.slow
 def test_ctrl_c_says_interrupted_and_exits_130():
     import signal
     import time
@@ -225,6 +236,7 @@ def test_ctrl_c_says_interrupted_and_exits_130():
     assert process.returncode == 130 and err.strip().endswith("interrupted") and "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_keras_backend_is_overridden_and_said_once_and_tf_verbose_shows_its_log(default_run):
     """Two environment variables in one run (each a TensorFlow start-up): KERAS_BACKEND=jax would make
     Keras load JAX; FITWAYS_TF_VERBOSE=1 lets TensorFlow's start-up log through (absent by default)."""

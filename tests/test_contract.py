@@ -22,6 +22,7 @@ def arguments(function):
     return [p.name for p in inspect.signature(function).parameters.values() if p.name != "self"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("problem, name", LESSONS)
 def test_the_lesson_keeps_the_trainer_contract(problem, name):
     entry = problem.trainers[name]
@@ -33,6 +34,7 @@ def test_the_lesson_keeps_the_trainer_contract(problem, name):
     assert arguments(cls.train) == ["log"] and inspect.signature(cls.train).parameters["log"].default is None
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("problem, name", [p for p in LESSONS if p.values[0].trainers[p.values[1]].runs.in_process])
 def test_a_built_lesson_has_its_first_parameter_and_returns_every_parameter(problem, name):
     config = problem.Config(updates=2)

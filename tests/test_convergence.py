@@ -19,6 +19,7 @@ def closed_form(config):
     return LINE.reference(config, make_data(config)).parameters
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [1, 2])  # seed 0, the default, is the next test's
 @pytest.mark.parametrize("name", INSTALLED)
 def test_reaches_the_true_line(name, seed):
@@ -29,6 +30,7 @@ def test_reaches_the_true_line(name, seed):
     assert abs(W - 2.0) < TOLERANCE and abs(b + 1.0) < TOLERANCE, (W, b)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", INSTALLED)
 def test_the_timed_run_ends_next_to_the_closed_form_fit(name):
     config = Config()
@@ -36,6 +38,7 @@ def test_the_timed_run_ends_next_to_the_closed_form_fit(name):
     assert all(abs(ours[n] - best[n]) < CLOSED_FORM_TOLERANCE for n in "Wb"), (ours, best)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", INSTALLED)
 def test_converged_means_the_fit_the_data_supports_not_the_true_line(name):
     """With noise 0.03 the best line is 0.015 from (2, −1): every trainer is judged against it."""

@@ -6,18 +6,21 @@ import pytest
 
 from fitways.checks import verdict
 from fitways.cli import UsageError, plan_runs
+from fitways.frameworks import FRAMEWORKS
 from fitways.registry import framework_of
 from impls.problem import Config, make_data
 from tests.helpers import INSTALLED, LINE, MLP, MLP_INSTALLED, TF_TRAINERS, final, needs_tensorflow, runner
 
 
+@pytest.mark.slow
 @needs_tensorflow
 def test_four_logical_cpus_exist():
-    import tensorflow as tf
+    tf = FRAMEWORKS["tensorflow"].load()  # through the harness: in the suite's order, after the CPU split
 
     assert [d.name.rsplit(":", 1)[-1] for d in tf.config.list_logical_devices("CPU")] == ["0", "1", "2", "3"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", [n for n in TF_TRAINERS if not LINE.trainers[n].runs.takes_replicas])
 @pytest.mark.parametrize("device", ["/CPU:0", "/CPU:1"])
 def test_parameters_and_results_land_on_the_requested_device(name, device):
@@ -30,6 +33,7 @@ def test_parameters_and_results_land_on_the_requested_device(name, device):
     np.testing.assert_array_equal(ours["W"], other["W"])  # same ops, other device: the same bits
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", [n for n in MLP_INSTALLED if MLP.trainers[n].framework == "tensorflow"])
 def test_a_network_lesson_lands_on_the_requested_device(name):
     config = MLP.Config(updates=5)
@@ -46,6 +50,7 @@ def test_a_gpu_run_of_numpy_is_skipped_with_a_reason():
         plan_runs(LINE, ["numpy_manual"], "gpu")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", [n for n in INSTALLED if LINE.trainers[n].framework != "numpy"])
 def test_gpu_runs_are_planned_exactly_where_the_framework_sees_a_gpu(name):
     runs, notes = plan_runs(LINE, [name], "all")
@@ -54,6 +59,7 @@ def test_gpu_runs_are_planned_exactly_where_the_framework_sees_a_gpu(name):
     assert any("sees no GPU" in note for note in notes) != has_gpu
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", [n for n in INSTALLED if LINE.trainers[n].framework != "numpy"])
 def test_gpu_run_lands_on_the_gpu_and_converges(name):
     framework = framework_of(LINE.trainers[name])

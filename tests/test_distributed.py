@@ -14,6 +14,7 @@ MIRRORED = ["tf_mirrored", "keras_fit_mirrored"]
 MULTI_EPOCH = Config(samples=1000, batch_size=36, updates=60, seed=3)  # 36: splits across 1, 2 and 4
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("replicas", [1, 2, 4])
 @pytest.mark.parametrize("name", MIRRORED)
 def test_mirrored_follows_numpy_with_any_number_of_replicas(name, replicas):
@@ -22,12 +23,14 @@ def test_mirrored_follows_numpy_with_any_number_of_replicas(name, replicas):
     assert_same_trajectory(ours, record("numpy_manual", MULTI_EPOCH))
 
 
+@pytest.mark.slow
 def test_replicas_hold_their_copies_where_asked():
     from tests.helpers import runner
 
     assert runner("tf_mirrored", Config(updates=5), replicas=4).placed_on() == "CPU:0+CPU:1+CPU:2+CPU:3"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "argv, message",
     [
@@ -47,6 +50,7 @@ def worker_processes():
     return [p for p in psutil.process_iter(["cmdline"]) if multiworker.__file__ in (p.info["cmdline"] or [])]
 
 
+@pytest.mark.slow
 def test_two_worker_processes_follow_numpy_and_leave_nothing_behind():
     config = Config()
     result = multiworker.run(LINE, "tf_multiworker", config, record=True, runs=1)
@@ -56,12 +60,14 @@ def test_two_worker_processes_follow_numpy_and_leave_nothing_behind():
     assert not worker_processes()
 
 
+@pytest.mark.slow
 def test_a_hung_or_slow_cluster_is_killed_at_the_timeout():
     with pytest.raises(multiworker.WorkerError, match="2 workers did not finish within 1 s"):
         multiworker.run(LINE, "tf_multiworker", Config(), timeout=1)
     assert not worker_processes()
 
 
+@pytest.mark.slow
 def test_workers_need_an_even_batch(capsys):
     with pytest.raises(SystemExit) as exit_info:
         command.main(["--impl", "tf_multiworker", "--batch-size", "15", "--samples", "3000"])

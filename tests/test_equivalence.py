@@ -31,6 +31,7 @@ def assert_same_trajectory(ours, numpy_run):
         np.testing.assert_allclose(ours.loss, numpy_run.loss[index], rtol=1e-4, atol=1e-8)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("config", CONFIGS.values(), ids=CONFIGS.keys())
 @pytest.mark.parametrize("name", [n for n in INSTALLED if n != "numpy_manual"])
 def test_same_trajectory_as_numpy(name, config):
@@ -40,6 +41,7 @@ def test_same_trajectory_as_numpy(name, config):
     assert_same_trajectory(ours, numpy_run)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", INSTALLED)
 def test_the_timed_run_ends_where_the_recorded_run_ends(name):
     """The timed path (no log) and the recorded path (log) are the same training, bit for bit or,

@@ -41,12 +41,14 @@ def tolerance(*names):
     return TOLERANCE["float64" if set(names) <= FLOAT64 else "float32"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("H", WIDTHS)
 @pytest.mark.parametrize("first, second", itertools.combinations(INSTALLED, 2))
 def test_every_method_agrees_with_every_other(first, second, H):
     assert relative_error(gradient(first, H), gradient(second, H)) <= tolerance(first, second)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("H", WIDTHS)
 @pytest.mark.parametrize("name", INSTALLED)
 def test_every_method_agrees_with_the_hand_backprop_and_a_perturbed_gradient_does_not(name, H):
@@ -109,6 +111,7 @@ def command_run(tmp_path_factory):
     return status, json.loads(path.read_text()), printed.getvalue(), folder
 
 
+@pytest.mark.slow
 def test_the_command_measures_every_installed_method_at_every_n(command_run):
     status, document, printed, _ = command_run
     assert status == 0
@@ -122,6 +125,7 @@ def test_the_command_measures_every_installed_method_at_every_n(command_run):
     assert set(document["accuracy"]) == {"line", "mlp"}
 
 
+@pytest.mark.slow
 def test_the_command_writes_both_figures(command_run):
     folder = command_run[3]
     for name in command.FIGURES:
@@ -137,6 +141,7 @@ def test_a_method_stops_after_the_first_gradient_over_the_cap(tmp_path, capsys):
     assert "stopped:" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 @pytest.mark.skipif("jax_jacfwd" not in INSTALLED, reason="JAX is not installed")
 def test_jacfwd_stops_before_its_tangents_would_pass_the_memory_limit(tmp_path):
     argv = ["--n-min", "1e4", "--n-max", "1e4", "--method", "jax_jacfwd", "--json", str(tmp_path / "c.json")]

@@ -10,6 +10,7 @@ import math
 import numpy as np
 import pytest
 
+from fitways.frameworks import FRAMEWORKS
 from fitways.gradcheck import MAX_RELATIVE_ERROR, check, finite_difference, passes, random_points, relative_error
 from fitways.runner import Runner
 from impls.mlp import numpy_manual as mlp_numpy
@@ -31,9 +32,9 @@ def hand_gradient(problem, config, params, x, y):
 
 def tape_gradient(problem, config, params, x, y):
     """GradientTape in float64, on the problem's float64 forward pass written in TensorFlow here."""
-    import tensorflow as tf
-
     from impls.losses import tensorflow_loss
+
+    tf = FRAMEWORKS["tensorflow"].load()  # through the harness: in the suite's order
 
     variables = {name: tf.Variable(value, dtype=tf.float64) for name, value in params.items()}
     x, y = tf.constant(x, tf.float64), tf.constant(y, tf.float64)
@@ -54,6 +55,7 @@ def points(problem, config, count=5):
     ]
 
 
+@pytest.mark.slow
 @needs_tensorflow
 @pytest.mark.parametrize("problem, config", [(LINE, c) for c in CONFIGS.values()] + [(MLP, MLP_CONFIG)],
                          ids=[*CONFIGS, "mlp"])  # fmt: skip
@@ -107,6 +109,7 @@ def test_a_value_the_checker_cannot_measure_fails():
     assert passes(relative_error(1.0, 1.0 + 1e-7))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("config", CONFIGS.values(), ids=CONFIGS.keys())
 @pytest.mark.parametrize("name", INSTALLED)
 def test_every_trainers_gradient_passes_the_check(name, config):
@@ -115,6 +118,7 @@ def test_every_trainers_gradient_passes_the_check(name, config):
     assert max(row["error"] for row in rows) < MAX_RELATIVE_ERROR
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", MLP_INSTALLED)
 def test_every_network_lessons_gradient_passes_the_check(name):
     rows = check(runner(name, MLP_CONFIG), random_points(MLP, MLP_CONFIG, MLP.make_data(MLP_CONFIG)))

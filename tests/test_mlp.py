@@ -37,6 +37,7 @@ def assert_same_trajectory(ours, numpy_run):
     np.testing.assert_allclose(ours.loss, numpy_run.loss, rtol=1e-4, atol=1e-7)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("config", CONFIGS.values(), ids=CONFIGS.keys())
 @pytest.mark.parametrize("name", [n for n in MLP_INSTALLED if n != "numpy_manual"])
 def test_same_trajectory_as_numpys_backpropagation(name, config):
@@ -45,6 +46,7 @@ def test_same_trajectory_as_numpys_backpropagation(name, config):
     assert_same_trajectory(ours, numpy_run)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", MLP_INSTALLED)
 def test_the_timed_run_ends_where_the_recorded_run_ends_and_converges(name):
     config = CONFIGS["default"]
@@ -92,6 +94,7 @@ def test_a_line_fits_the_target_badly_and_the_network_well():
     assert reference.loss < reference.ceiling / 10
 
 
+@pytest.mark.slow
 def test_compare_trains_every_network_lesson_converged(capsys):
     assert command.main(["--problem", "mlp", "--repeat", "1", "--device", "cpu"]) == 0
     out = capsys.readouterr().out
@@ -118,6 +121,7 @@ def test_bad_network_input_is_one_line_and_exit_2_before_any_framework_loads(arg
     assert not {"tensorflow", "jax", "torch"} & set(imported)  # rejected before any slow import
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["numpy_manual", "jax_loop"])
 def test_a_network_lesson_runs_alone_and_prints_its_log(name):
     done = subprocess.run([sys.executable, "-m", f"impls.mlp.{name}"], cwd=ROOT, capture_output=True, text=True, timeout=120)

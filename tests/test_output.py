@@ -32,6 +32,7 @@ def test_a_failed_write_leaves_the_old_file_whole(tmp_path):
     assert os.listdir(tmp_path) == ["results.json"]  # no temporary file left behind
 
 
+@pytest.mark.slow
 def test_concurrent_writers_leave_one_complete_file(tmp_path):
     path = tmp_path / "results.json"
     documents = [{"writer": k, "payload": "x" * 200_000} for k in range(4)]
@@ -93,6 +94,7 @@ def test_a_write_that_fails_after_training_is_one_line_exit_1_and_the_table_stay
     assert captured.err.splitlines()[-1] == f"error: cannot write {path}: No space left on device"
 
 
+@pytest.mark.slow
 def test_plot_writes_a_png(tmp_path):
     path = tmp_path / "compare.png"
     assert command.main([*QUICK, "--impl", "keras_fit_tuned", "--plot", str(path)]) == 0
@@ -107,6 +109,7 @@ def test_plain_writer_gives_ascii_stand_ins():
     assert raw.buffer.getvalue() == b"us/update 3.0x |d fit| y = 2*x - 1 - ok ?\n"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("encoding", ["latin-1", "ascii"])
 def test_a_terminal_without_utf8_gets_the_table_and_the_help(encoding):
     env = {**os.environ, "PYTHONIOENCODING": encoding}
@@ -122,6 +125,7 @@ def test_a_terminal_without_utf8_gets_the_table_and_the_help(encoding):
     ).stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "stderr, trainers",
     [("2>&-", [*QUICK, "--impl", "tf_function"]), ("2</dev/null", QUICK)],  # TensorFlow redirects fd 2 too

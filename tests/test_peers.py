@@ -36,6 +36,7 @@ def run_without_tensorflow(folder, *argv):
     )
 
 
+@pytest.mark.slow
 @pytest.mark.skipif("jax_loop" not in INSTALLED, reason="JAX is not installed")
 def test_numpy_and_jax_run_on_a_machine_without_tensorflow(site_without_tensorflow):
     done = run_without_tensorflow(site_without_tensorflow, "--impl", "numpy_manual", "--impl", "jax_loop", "--repeat", "1")
@@ -54,13 +55,15 @@ def test_the_default_run_skips_a_missing_framework_with_one_line(monkeypatch, ca
     assert notes == [f"{', '.join(missing)}: skipped, TensorFlow is not installed (pip install -r requirements.txt)"]
 
 
+@pytest.mark.slow
 def test_naming_a_trainer_whose_framework_is_missing_is_exit_2(site_without_tensorflow):
     done = run_without_tensorflow(site_without_tensorflow, "--impl", "tf_xla")
     assert done.returncode == 2
     assert done.stderr == "error: --impl tf_xla: TensorFlow is not installed (pip install -r requirements.txt)\n"
 
 
-@pytest.mark.parametrize("name", [n for n in LINE.trainers if n.startswith(("jax_", "torch_"))])
+@pytest.mark.slow
+@pytest.mark.parametrize("name", [n for n in LINE.trainers if n.startswith(("jax_", "torch_", "keras_fit_jax", "keras_fit_torch"))])
 def test_a_peer_is_run_or_skipped_with_the_package_to_install(name, capsys):
     if framework_of(LINE.trainers[name]).installed():
         assert command.main(["--impl", name, "--repeat", "1"]) == 0

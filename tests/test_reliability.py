@@ -12,6 +12,7 @@ from tests.helpers import INSTALLED, LINE, record, runner, strict_json
 TOO_LARGE_LR = Config(lr=1.0)  # |1 − 2·lr·E[x²]| = |1 − 2·8.3| > 1: every update overshoots further
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", INSTALLED)
 def test_divergence_is_noticed_by_one_rule_for_every_trainer(name):
     trajectory = record(name, TOO_LARGE_LR)
@@ -27,6 +28,7 @@ def test_divergence_is_noticed_by_one_rule_for_every_trainer(name):
         assert 0 <= trajectory.diverged_at - numpy_run.diverged_at < 64
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["numpy_manual", "tf_xla", "keras_fit_tuned"])
 def test_a_huge_but_finite_w_is_divergence_too(name):
     """Batch 1 blows W up to ~1e36 long before it overflows: the bound catches it, the same way for all."""
@@ -38,6 +40,7 @@ def test_a_huge_but_finite_w_is_divergence_too(name):
     assert 0 <= trajectory.diverged_at - numpy_run.diverged_at < (1 if trajectory.every_update else 64)
 
 
+@pytest.mark.slow
 def test_divergence_is_reported_not_crashed_on(capsys, tmp_path):
     path = tmp_path / "out.json"
     code = command.main(
@@ -59,6 +62,7 @@ def test_same_seed_same_data_other_seed_other_data():
     assert not np.array_equal(a.x, c.x)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", INSTALLED)
 def test_repeated_runs_give_identical_bits(name):
     config = Config(seed=9, updates=40)
@@ -72,6 +76,7 @@ def resident_mb():
     return psutil.Process().memory_info().rss / 2**20
 
 
+@pytest.mark.slow
 def test_five_rounds_neither_retrace_nor_grow():
     """What a benchmark does: the same trainers, reset and trained again and again."""
     config = Config(seed=13, updates=5)
@@ -90,6 +95,7 @@ def test_five_rounds_neither_retrace_nor_grow():
     assert resident_mb() - before < 20, "resident memory grew by 20 MB or more over 5 rounds"
 
 
+@pytest.mark.slow
 def test_repeated_compare_runs_stay_within_a_bound():
     """Each compare run builds fresh trainers, whose compiled graphs TensorFlow keeps in its caches:
     measured here at 2-5 MB a run for each of these four, the largest, and under 1 MB for the rest.
@@ -109,6 +115,7 @@ def test_repeated_compare_runs_stay_within_a_bound():
 # --- round 3: one failure costs no other result; verdicts true at the edges ---------------------
 
 
+@pytest.mark.slow
 def test_a_trainer_that_raises_is_a_failed_row_and_the_others_still_run(monkeypatch, capsys, tmp_path):
     from impls import numpy_manual
 
@@ -127,6 +134,7 @@ def test_a_trainer_that_raises_is_a_failed_row_and_the_others_still_run(monkeypa
     assert fine["trainer"] == "tf_xla" and fine["converged"] is True
 
 
+@pytest.mark.slow
 def test_a_batch_one_trainer_cannot_split_skips_it_unless_it_was_named():
     from fitways.cli import UsageError, check_scale
 
@@ -139,6 +147,7 @@ def test_a_batch_one_trainer_cannot_split_skips_it_unless_it_was_named():
         check_scale(LINE, config, runs, asked=1, named=True)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "argv",
     [

@@ -14,6 +14,7 @@ from tests.helpers import strict_json
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+@pytest.mark.slow
 def test_sweep_writes_a_png_and_reports_every_point(tmp_path, capsys):
     path = tmp_path / "sweep.png"
     argv = ["--out", str(path), "--batch-sizes", "16,256", "--impl", "numpy_manual", "--impl", "tf_graph_loop"]
@@ -31,6 +32,7 @@ def test_bad_input_is_one_line_and_exit_2(capsys, argv):
     assert err.startswith("error: ") and err.count("\n") == 1
 
 
+@pytest.mark.slow
 def test_ctrl_c_says_interrupted_and_exits_130(tmp_path):
     process = subprocess.Popen(
         [sys.executable, "benchmarks/sweep_batch_size.py", "--out", str(tmp_path / "s.png"), "--impl", "numpy_manual",
@@ -48,6 +50,7 @@ def test_ctrl_c_says_interrupted_and_exits_130(tmp_path):
     assert process.returncode == 130 and err.strip().endswith("interrupted") and "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_width_sweep_measures_checks_and_finds_the_crossover(tmp_path, capsys):
     from benchmarks import sweep_width
 

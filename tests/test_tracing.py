@@ -8,6 +8,7 @@ from tests.helpers import needs_tensorflow, runner
 pytestmark = needs_tensorflow
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["tf_function", "tf_graph_loop", "tf_xla"])
 def test_traces_once_over_many_runs(name):
     built = runner(name, Config(seed=11))
@@ -24,6 +25,7 @@ def test_traces_once_over_many_runs(name):
     assert built.tracing_counts() == first
 
 
+@pytest.mark.slow
 def test_tf_function_traces_once_even_for_a_short_last_batch():
     """The input_signature takes any batch length, so batches of different sizes share one trace."""
     built = runner("tf_function", Config(samples=50, batch_size=20, updates=4))
@@ -33,6 +35,7 @@ def test_tf_function_traces_once_even_for_a_short_last_batch():
     assert built.tracing_counts()["update"] == 1
 
 
+@pytest.mark.slow
 def test_keras_builds_its_train_function_once():
     built = runner("keras_fit", Config(seed=12))
     built.train()
@@ -43,6 +46,7 @@ def test_keras_builds_its_train_function_once():
     assert built.trainer.model.train_function is first
 
 
+@pytest.mark.slow
 def test_keras_fit_tuned_runs_64_updates_per_call_under_xla():
     """Python sees the model once per execution of 64 updates; and Keras, which silently drops
     jit_compile when it thinks XLA unsupported (e.g. with op determinism on), kept it."""

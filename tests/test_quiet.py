@@ -1,0 +1,34 @@
+"""Quiet where the user did not ask: `pytest --benchmark-only` collects the benchmarks alone, and plain
+`pytest` lists skip reasons only when asked (-rs)."""
+
+import os
+import re
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def collect(*argv):
+    return subprocess.run([sys.executable, "-m", "pytest", "--co", "-q", "-p", "no:cacheprovider", *argv],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)  # fmt: skip
+
+
+def test_benchmark_only_deselects_every_other_test():
+    done = collect(
+        "--benchmark-only", "tests/test_layout.py", "benchmarks/bench_trainers.py", "-k", "layout or cpu-16-numpy"
+    )
+    assert done.returncode == 0, done.stderr
+    items = [line for line in done.stdout.splitlines() if "::" in line]
+    assert items == ["benchmarks/bench_trainers.py::test_train[cpu-16-numpy_manual]"]
+    assert "deselected" in done.stdout and "Skipping" not in done.stdout
+    # control: without --benchmark-only the layout tests are collected
+    assert any("test_layout.py::" in line for line in collect("tests/test_layout.py").stdout.splitlines())
+
+
+def test_skip_reasons_are_not_listed_by_default():
+    """-r's letters choose the summary lines: f(ailed) and E(rror) only, not s(kipped) nor a(ll)."""
+    with open(os.path.join(ROOT, "pyproject.toml")) as file:
+        addopts = next(line for line in file if line.startswith("addopts"))
+    letters = "".join(re.findall(r"-r(\w+)", addopts))
+    assert letters and not set(letters) & set("asA")
