@@ -7,6 +7,8 @@ Each module has one role:
     registry.py     the trainers by name, per problem: where each lesson lives, its framework, how it
                     runs, a one-line summary
     execution.py    how a trainer runs: in process on one device, mirrored over replicas, in workers
+    keras_process.py  Keras on another backend (keras_fit_jax, keras_fit_torch) in a process of its own
+    processes.py    child processes (workers, backend processes): their own group, killed with their launcher
     contract.py     the Trainer contract, as a Protocol every lesson is held to
     frameworks.py   each framework once: installed?, imported quietly, devices, placement, versions
     runner.py       one trainer on one device: reset, timed train, recorded trajectory, gradient
@@ -24,6 +26,8 @@ Each module has one role:
     sweep.py        µs per update along one axis of the setup, each point checked, and crossovers
     plots.py        the pictures (matplotlib)
     anatomy.py      `python -m fitways.anatomy`: where the time of one update goes
+    timeline.py     `python -m fitways.timeline`: one update along a time axis, from TensorFlow's profiler;
+                    and compare.py --profile's profiler
     gradient_cost.py  what a gradient costs as the parameter count grows, by finite differences,
                     forward mode, reverse mode and by hand; how accurate a finite difference is
 
