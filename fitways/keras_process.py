@@ -212,8 +212,11 @@ def _run(op, trainer, framework, request):
         trainer.reset(*_host(request["parameters"]))
         return None
     if op == "loss_and_gradient":
+        import keras
+
         x, y = (framework.to_tensor(np.asarray(request[k], np.float32)) for k in ("x", "y"))
-        return [_wire(value) for value in trainer.loss_and_gradient(x, y)]
+        # convert_to_numpy: off the device, and out of autograd's graph (a PyTorch loss requires grad)
+        return [_wire(keras.ops.convert_to_numpy(value)) for value in trainer.loss_and_gradient(x, y)]
     if op == "train":
         rows = []
 
