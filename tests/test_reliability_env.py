@@ -3,6 +3,7 @@ reading, environment variables the frameworks read, the order of imports, signal
 flags, a deleted working directory, memory, a trainer that runs for hours. Subprocesses only where the
 case lives in a process of its own (a pipe, a segfault, a signal, an interpreter flag)."""
 
+import importlib
 import importlib.util
 import os
 import signal
@@ -14,8 +15,7 @@ import time
 import psutil
 import pytest
 
-from benchmarks import summarize, sweep_batch_size
-from fitways import anatomy, command, environment, multiworker, output
+from fitways import command, environment, multiworker, output
 from fitways.cli import docstring
 from fitways.registry import LINE_TRAINERS, framework_of
 from impls.problem import Config
@@ -98,6 +98,7 @@ def test_more_samples_than_memory_holds_are_refused(capsys, monkeypatch):
     assert "--samples 10000000 needs about 0.6 GB of memory, and 0.1 GB is available here" in err
 
 
+@pytest.mark.slow
 @needs_tensorflow
 def test_a_flag_tensorflow_refuses_at_start_up_is_shown_not_swallowed():
     """TensorFlow prints one F line and exits 1 at start-up; inside the quiet import that was silence."""
@@ -121,6 +122,7 @@ def test_what_the_quiet_import_silenced_is_replayed_when_it_fails(capfd):
 # 7. import order: Triton's library comes before TensorFlow's, whatever the user imports first
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not (HAS_TENSORFLOW and HAS_TORCH_COMPILER), reason="needs TensorFlow, torch and Triton")
 def test_a_tensorflow_lesson_then_torch_compile_does_not_crash():
     done = run([sys.executable, "-c", "import impls.tf_function, impls.torch_compile"])  # was a segfault (139)
@@ -140,11 +142,13 @@ def test_torch_compile_after_a_tensorflow_imported_first_is_one_clear_error(monk
 # 8. the log level does not depend on what was imported first; a lesson run alone prints its log first
 
 
+@pytest.mark.slow
 def test_the_log_level_is_set_before_jax_can_set_its_own():
     code = "import fitways.frameworks, jax, os; print(os.environ['TF_CPP_MIN_LOG_LEVEL'])"
     assert run([sys.executable, "-c", code]).stdout == "2\n"
 
 
+@pytest.mark.slow
 @needs_tensorflow
 def test_a_lesson_run_alone_prints_the_textbooks_log_and_no_start_up_noise():
     done = run([sys.executable, "-m", "impls.gradient_tape"])
@@ -169,6 +173,7 @@ def wait_for(condition, seconds=120):
         time.sleep(0.05)
 
 
+@pytest.mark.slow
 @needs_tensorflow
 def test_ctrl_z_stops_the_workers_and_sigterm_cleans_up(tmp_path):
     argv = [sys.executable, "compare.py", "--impl", "tf_multiworker", "--updates", "5000", "--repeat", "3"]
@@ -194,14 +199,19 @@ def test_ctrl_z_stops_the_workers_and_sigterm_cleans_up(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "module, argv",
-    [(summarize, ["--help"]), (sweep_batch_size, ["--help"]), (anatomy, ["--help"])],
+    "name, argv",
+    [
+        ("benchmarks.summarize", ["--help"]),
+        ("benchmarks.sweep_batch_size", ["--help"]),
+        pytest.param("fitways.anatomy", ["--help"], marks=pytest.mark.slow),  # it imports TensorFlow
+    ],
     ids=["summarize", "sweep", "anatomy"],
 )
-def test_help_needs_no_docstring_at_run_time(monkeypatch, capsys, module, argv):
+def test_help_needs_no_docstring_at_run_time(monkeypatch, capsys, name, argv):
     """python -OO strips __doc__; --help reads the docstring from the source instead."""
+    module = importlib.import_module(name)  # here, not at collection: no framework loads for the fast tier
     monkeypatch.setattr(module, "__doc__", None)
-    main = anatomy.parse if module is anatomy else module.main
+    main = module.parse if name == "fitways.anatomy" else module.main
     try:
         code = main(argv)
     except SystemExit as exit_info:
@@ -231,6 +241,7 @@ def test_a_relative_json_in_a_deleted_working_directory_is_one_line(tmp_path, mo
     assert err == "error: --json r.json: the working directory no longer exists (give an absolute path)\n"
 
 
+@pytest.mark.slow
 def test_a_long_trainer_says_it_is_still_training(monkeypatch, capsys):
     monkeypatch.setattr(output, "PROGRESS_SECONDS", 0.01)
     assert command.main([*QUICK, "--updates", "20000"]) == 0
