@@ -6,6 +6,7 @@ test which way it is.
 """
 
 import contextlib
+import dataclasses
 
 DEFAULT_CPU_REPLICAS = 2  # logical CPUs a data-parallel run splits the CPU into when not told otherwise
 
@@ -21,8 +22,8 @@ class InProcess:
 
     def gpu_problem(self, framework):
         """Why it cannot run on a GPU here, or None."""
-        if framework.name == "numpy":
-            return "numpy runs on the CPU only"
+        if framework.cpu_only:
+            return f"{framework.label} runs on the CPU only"
         return None if framework.gpus() else f"{framework.label} sees no GPU"
 
     def batch_problem(self, config, count):
@@ -42,12 +43,15 @@ class InProcess:
             return cls(config, data), scope
 
     def measure(self, problem, name, config, data, device, replicas, repeat):
-        """(Measurement, placed_on) of `repeat` steady-state runs and a recorded one."""
+        """(Measurement, placed_on) of `repeat` steady-state runs at each of two lengths and a recorded one."""
         from fitways.runner import Runner
         from fitways.timing import measure
 
+        def runner_for(updates):  # the same lesson, data and device, `updates` long
+            return Runner(problem, name, dataclasses.replace(config, updates=updates), data, device, replicas)
+
         runner = Runner(problem, name, config, data, device, replicas)
-        return measure(runner, repeat), runner.placed_on()
+        return measure(runner, repeat, runner_for), runner.placed_on()
 
 
 class Mirrored(InProcess):

@@ -20,6 +20,7 @@ class Framework:
     name = ""  # the registry's key
     label = ""  # how people write it
     requirements = "requirements.txt"  # the file that installs it
+    cpu_only = False  # True: a --device gpu run is skipped with a note
 
     def installed(self):
         return importlib.util.find_spec(self.name) is not None
@@ -49,9 +50,19 @@ class Framework:
 
 class Numpy(Framework):
     name, label = "numpy", "numpy"
+    cpu_only = True
 
     def placement(self, parameter):
         return "CPU (numpy)"
+
+
+class Numba(Numpy):
+    """numpy arrays in, machine code compiled for this CPU (through LLVM) running over them: no GPU."""
+
+    name, label = "numba", "numba"
+
+    def placement(self, parameter):
+        return "CPU (numba)"
 
 
 class TensorFlow(Framework):
@@ -166,10 +177,11 @@ class Torch(Framework):
         return torch.as_tensor(array, dtype=torch.float32, device=torch.get_default_device())
 
 
-FRAMEWORKS = {framework.name: framework for framework in (Numpy(), TensorFlow(), Jax(), Torch())}
+FRAMEWORKS = {framework.name: framework for framework in (Numpy(), Numba(), TensorFlow(), Jax(), Torch())}
 # TensorFlow and Triton (torch.compile's compiler) each bundle LLVM: impls/startup.py loads Triton's
-# library before TensorFlow's, whatever is imported first; this order keeps it the natural one.
-LOAD_ORDER = ["torch", "jax", "tensorflow", "numpy"]
+# library before TensorFlow's, whatever is imported first; this order keeps it the natural one. numba's
+# LLVM (llvmlite) loads after both without trouble (checked with both before it).
+LOAD_ORDER = ["torch", "jax", "tensorflow", "numpy", "numba"]
 
 
 def load(names):

@@ -35,6 +35,7 @@ LINE_TRAINERS = trainers("impls", {
     "keras_fit_tuned": ("tensorflow", "model.fit, steps_per_execution, XLA, tf.data"),
     "jax_jit": ("jax", "JAX: the step under jax.jit, called from a Python loop"),
     "jax_loop": ("jax", "JAX: the whole loop in one jax.jit (lax.scan)"),
+    "numba_loop": ("numba", "numpy_manual's gradient, the whole loop compiled by numba: the floor"),
     "torch_eager": ("torch", "PyTorch: autograd on two tensors, sub_ under no_grad"),
     "torch_compile": ("torch", "PyTorch: the step compiled with torch.compile"),
     "tf_mirrored": ("tensorflow", "tf.distribute.MirroredStrategy: the step on every replica", MIRRORED),

@@ -51,7 +51,7 @@ def test_a_gpu_run_of_numpy_is_skipped_with_a_reason():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", [n for n in INSTALLED if LINE.trainers[n].framework != "numpy"])
+@pytest.mark.parametrize("name", [n for n in INSTALLED if not framework_of(LINE.trainers[n]).cpu_only])
 def test_gpu_runs_are_planned_exactly_where_the_framework_sees_a_gpu(name):
     runs, notes = plan_runs(LINE, [name], "all")
     has_gpu = bool(framework_of(LINE.trainers[name]).gpus())
@@ -60,7 +60,7 @@ def test_gpu_runs_are_planned_exactly_where_the_framework_sees_a_gpu(name):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", [n for n in INSTALLED if LINE.trainers[n].framework != "numpy"])
+@pytest.mark.parametrize("name", [n for n in INSTALLED if not framework_of(LINE.trainers[n]).cpu_only])
 def test_gpu_run_lands_on_the_gpu_and_converges(name):
     framework = framework_of(LINE.trainers[name])
     if not framework.gpus():

@@ -7,7 +7,7 @@ import os
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-FRAMEWORKS = {"numpy", "tensorflow", "keras", "jax", "torch"}
+FRAMEWORKS = {"numpy", "numba", "tensorflow", "keras", "jax", "torch"}
 SHARED_PROBLEM = {"impls", "impls.problem", "impls.losses", "impls.mlp.problem"}
 
 
