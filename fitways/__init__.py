@@ -14,7 +14,7 @@ Each module has one role:
     runner.py       one trainer on one device: reset, timed train, recorded trajectory, gradient
     trajectory.py   the parameters and the loss after every update, and where a run diverged
     checks.py       distance to the reference, "converged" and "diverged"
-    timing.py       the first call apart from the steady state, and what recording costs
+    timing.py       the first call apart from the steady state, per call apart from per update, recording's cost
     gradcheck.py    every trainer's gradient against float64 central finite differences
     suite.py        what compare.py does: run every trainer (a failure is one row), report, check gradients
     command.py      compare.py's command line: parse, call the suite, exit 0/1/2
@@ -28,6 +28,8 @@ Each module has one role:
     anatomy.py      `python -m fitways.anatomy`: where the time of one update goes
     timeline.py     `python -m fitways.timeline`: one update along a time axis, from TensorFlow's profiler;
                     and compare.py --profile's profiler
+    benchmark_table.py  the benchmark report as the README's table (µs per update, × floor, per call)
+    readme.py       `python -m fitways.readme`: every measured number in README.md, from docs/*.json
     gradient_cost.py  what a gradient costs as the parameter count grows, by finite differences,
                     forward mode, reverse mode and by hand; how accurate a finite difference is
 

@@ -15,6 +15,7 @@ each against an independent count.
 """
 
 import argparse
+import dataclasses
 import glob
 import itertools
 import os
@@ -34,6 +35,7 @@ from tensorflow.python.framework import op_callbacks  # private: the eager op ho
 from tensorflow.tsl.profiler.protobuf import xplane_pb2  # private: the profiler's trace format
 
 from fitways.cli import docstring
+from fitways.timing import fit_line, second_length
 from impls import gradient_tape, keras_fit, numpy_manual, tf_function, tf_graph_loop, tf_xla
 from impls.problem import Config, make_data
 
@@ -281,9 +283,9 @@ def breakdown(trainers, repeat):
     one_op = median_us(lambda: a * b, repeat)
     returns_x = tf.function(lambda x, y: x, input_signature=[tf_function.BATCH, tf_function.BATCH])
     call = median_us(in_order(returns_x, batches), repeat)
-    # the same ops inside a graph, 150 updates in one call so that no call overhead is left: kernels plus
-    # the executor's few µs per op (a step less an empty call would be a difference of two noisy numbers)
-    kernels = train_us(trainers["tf_graph_loop"], repeat)
+    # the same ops inside a graph, the whole loop in one call, its call cost fitted apart: kernels plus the
+    # executor's few µs per op (a step less an empty call would be a difference of two noisy numbers)
+    kernels = train_costs("tf_graph_loop", trainers["tf_graph_loop"].config, repeat)[1]
     read = median_us(lambda: float(loss), repeat)
     counts = Counter(kind for kind, _ in numpy_calls(manual, *numpy_batches[0]))
     W, (xn, _), loss_n = manual.W, numpy_batches[0], manual.update(*numpy_batches[0])
@@ -296,13 +298,13 @@ def breakdown(trainers, repeat):
             ("whole", median_us(lambda: float(eager_update()), repeat), "float(update(x, y))"),
             ("Python: calls, tape context", median_us(in_order(Hollow(True).update, batches), repeat), "ops taken out"),
             (f"dispatch: {n_ops} ops x {one_op:.1f}", n_ops * one_op, "one trivial eager op (a * b), per op"),
-            ("kernels (+ executor)", kernels, "tf_graph_loop's train() / 150"),
+            ("kernels (+ executor)", kernels, "tf_graph_loop's train(), per update"),
             ("host read", read, "float(loss)"),
         ],
         "tf.function (tf_function)": [
             ("whole", median_us(lambda: float(graph_update()), repeat), "float(update(x, y))"),
             ("call overhead", call, "a tf.function that returns x"),
-            ("kernels (+ executor)", kernels, "tf_graph_loop's train() / 150"),
+            ("kernels (+ executor)", kernels, "tf_graph_loop's train(), per update"),
             ("host read", read, "float(loss)"),
         ],
         "numpy (numpy_manual)": [
@@ -368,25 +370,33 @@ def fit_calls(trainer):
     return statistics.median(between), hooks / len(marks)
 
 
-def train_us(trainer, repeat):
-    """µs per update of trainer.train(): config.updates updates in one call, set-up included."""
-    return median_us(trainer.train, repeat) / trainer.config.updates
+def train_costs(name, config, repeat):
+    """(µs per call, µs per update) of the lesson's train(): timed at config.updates and at a second
+    length (fitways.timing.second_length), and the line through both. One call's time over its
+    updates would credit a whole-loop lesson's call to its updates."""
+    data = make_data(config)
+    short_us = median_us(LESSONS[name].Trainer(config, data).train, repeat)
+    other = dataclasses.replace(config, updates=second_length(config.updates, short_us / 1e6))
+    long_us = median_us(LESSONS[name].Trainer(other, data).train, repeat)
+    return fit_line({config.updates: short_us, other.updates: long_us})
 
 
 # --- the command ------------------------------------------------------------------------------
 
 
+LESSONS = {
+    "gradient_tape": gradient_tape,
+    "tf_function": tf_function,
+    "tf_graph_loop": tf_graph_loop,
+    "tf_xla": tf_xla,
+    "keras_fit": keras_fit,
+    "numpy_manual": numpy_manual,
+}
+
+
 def build(config):
     data = make_data(config)
-    lessons = {
-        "gradient_tape": gradient_tape,
-        "tf_function": tf_function,
-        "tf_graph_loop": tf_graph_loop,
-        "tf_xla": tf_xla,
-        "keras_fit": keras_fit,
-        "numpy_manual": numpy_manual,
-    }
-    return {name: lesson.Trainer(config, data) for name, lesson in lessons.items()}
+    return {name: lesson.Trainer(config, data) for name, lesson in LESSONS.items()}
 
 
 class Parser(argparse.ArgumentParser):
@@ -499,17 +509,15 @@ def main(argv=None):
 
     keras_trainer, fit_repeat = trainers["keras_fit"], max(3, args.repeat // 8)
     python_calls, hooks = fit_calls(keras_trainer)
-    p(f"\n6. Keras fit: keras_fit; us per update of train(), {config.updates} updates, one call's set-up shared out")
-    p("   model.fit walks the batches in Python and runs each update as one call of its own tf.function.")
-    per_update = {
-        "keras_fit (model.fit)": train_us(keras_trainer, fit_repeat),
-        "tf_function (Python loop)": train_us(graph, fit_repeat),
-        "tf_graph_loop (one call)": train_us(trainers["tf_graph_loop"], fit_repeat),
-        "tf_xla (one call)": train_us(xla, fit_repeat),
-        "numpy_manual": train_us(trainers["numpy_manual"], fit_repeat),
-    }
-    for name, us in per_update.items():
-        p(f"   {name:<36}{us:>9.1f}")
+    p(f"\n6. A whole train() ({config.updates} updates) split: time = per call + updates x per update, "
+      "fitted to runs of two lengths (us)")
+    p("   model.fit walks the batches in Python and runs each update as one call of its own tf.function;")
+    p("   a whole-loop lesson pays its call once per train(), a Python loop next to nothing.")
+    p(f"   {'':<36}{'per call':>9} {'per update':>11}")
+    for name, how in (("keras_fit", "model.fit"), ("tf_function", "Python loop"), ("tf_graph_loop", "one call"),
+                      ("tf_xla", "one call"), ("numpy_manual", "Python loop")):  # fmt: skip
+        per_call, per_update = train_costs(name, config, fit_repeat)
+        p(f"   {name + f' ({how})':<36}{per_call:>9.1f} {per_update:>11.3f}")
     p(f"   per update, fit makes {python_calls:.0f} Python function calls, {hooks:.0f} of them callback hooks")
     return 0
 

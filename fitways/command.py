@@ -30,7 +30,7 @@ from fitways.signals import end_cleanly
 from impls.problem import LOSSES
 
 DEFAULTS = PROBLEMS[DEFAULT].Config()
-DEFAULT_REPEAT = 10
+DEFAULT_REPEAT = 7  # runs at each of two lengths
 EVERY_NAME = list(dict.fromkeys(name for problem in PROBLEMS.values() for name in problem.trainers))
 
 
@@ -64,7 +64,8 @@ def build_parser():
     add("--seed", type=number(int), default=DEFAULTS.seed, help="same seed, same data and result")
     add("--loss", choices=LOSSES, default=DEFAULTS.loss, help="'huber' is the variant numpy_manual needs derived anew")
     add("--repeat", type=number(int), default=None,
-        help=f"timed steady-state runs per trainer, after the first (compiling) one (default: {DEFAULT_REPEAT})")  # fmt: skip
+        help=f"timed steady-state runs per trainer at each of two lengths, after the first (compiling) one; "
+             f"the table shows their median and range (default: {DEFAULT_REPEAT})")  # fmt: skip
     add("--replicas", type=number(int), default=None, metavar="N",
         help="devices the data-parallel trainers mirror over (default: every GPU; on the CPU, 2 logical CPUs)")  # fmt: skip
     add("--baseline", choices=EVERY_NAME, metavar="NAME", default=None,

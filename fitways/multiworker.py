@@ -1,6 +1,6 @@
 """Runs impls/tf_multiworker as a cluster of worker processes on this machine, and always cleans up.
 
-    run(problem, name, config, workers=2)  →  MultiworkerResult(final, rows, train_seconds, record_seconds, wall_seconds)
+    run(problem, name, config, workers=2)  →  MultiworkerResult(final, rows, train_seconds, other_seconds, ...)
     measure(problem, name, config, repeat)  →  the Measurement fitways.timing.measure gives in process
 
 Each worker runs this file as a script (not as fitways.multiworker, so that no package __init__ can
@@ -15,6 +15,7 @@ taken between choosing it and a worker binding it is retried with fresh ports.
 import contextlib
 import dataclasses
 import json
+import math
 import os
 import signal
 import socket
@@ -43,6 +44,7 @@ class MultiworkerResult:
     final: tuple  # the parameters, in the problem's order
     rows: list | None  # [(update, loss, *parameters)] per update of one more, recorded run, when asked for
     train_seconds: list  # each unrecorded train() inside worker 0, the first one tracing included
+    other_seconds: dict  # {updates: [train() of a second length, timing.second_length's]}, when runs > 1
     record_seconds: float | None  # the recorded run's
     wall_seconds: float  # from launching the workers to having the result, start-up included
 
@@ -56,8 +58,8 @@ class _PortInUse(Exception):
 
 
 def measure(problem, name, config, repeat, workers=WORKERS):
-    """The first call, `repeat` steady-state runs and a recorded run, all inside the workers (a
-    process start per run would time TensorFlow's import, not training)."""
+    """The first call, `repeat` steady-state runs at each of two lengths and a recorded run, all inside
+    the workers (a process start per run would time TensorFlow's import, not training)."""
     from fitways.timing import Measurement
 
     result = run(problem, name, config, workers, record=True, runs=1 + repeat)
@@ -66,7 +68,7 @@ def measure(problem, name, config, repeat, workers=WORKERS):
         trajectory=trajectory(problem, config, result.rows),
         updates=config.updates,
         first_seconds=result.train_seconds[0],
-        run_seconds=result.train_seconds[1:],
+        run_seconds={config.updates: result.train_seconds[1:], **result.other_seconds},
         record_seconds=[result.record_seconds],
     )
 
@@ -109,6 +111,12 @@ def free_ports(count):
 
 
 def _run_once(problem, name, config, workers, record, runs, timeout):
+    from fitways.timing import second_length
+
+    # Every worker must run the same updates (each is an all-reduce between them), so the second
+    # length is fixed here, not from a worker's own timing: an update that crosses processes is
+    # always slow, and second_length gives a slow run's shorter partner.
+    second = second_length(config.updates, math.inf)
     cluster = {"worker": [f"localhost:{port}" for port in free_ports(workers)]}
     start = time.perf_counter()
     processes, logs = [], []
@@ -124,7 +132,8 @@ def _run_once(problem, name, config, workers, record, runs, timeout):
                         logs[-1],
                         TF_CONFIG=json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}}),
                         FITWAYS_CONFIG=json.dumps(
-                            {"problem": problem.name, "lesson": name, "config": config.asdict(), "record": record, "runs": runs}
+                            {"problem": problem.name, "lesson": name, "config": config.asdict(), "record": record,
+                             "runs": runs, "second": second}  # fmt: skip
                         ),
                         CUDA_VISIBLE_DEVICES="",  # the workers train on their CPUs, and are labelled so
                     )
@@ -137,9 +146,9 @@ def _run_once(problem, name, config, workers, record, runs, timeout):
             for log in logs:
                 log.close()
     rows = [tuple(row) for row in result["rows"]] if record else None
-    return MultiworkerResult(
-        tuple(result["final"]), rows, result["train_seconds"], result["record_seconds"], time.perf_counter() - start
-    )
+    other = {int(updates): seconds for updates, seconds in result["other_seconds"].items()}  # JSON keys are text
+    seconds, wall = result["train_seconds"], time.perf_counter() - start
+    return MultiworkerResult(tuple(result["final"]), rows, seconds, other, result["record_seconds"], wall)
 
 
 def _wait(processes, logs, deadline, timeout):
@@ -221,12 +230,27 @@ def _worker(result_path):
     Trainer = importlib.import_module(problem.trainers[options["lesson"]].module).Trainer
     trainer = Trainer(config, problem.make_data(config))
     start_values = problem.initial_parameters(config)
-    seconds = []
-    for _ in range(options["runs"]):
+
+    def timed_run(run_config):
+        # The strategy can be made once per process, so the second length reuses this trainer with a
+        # config that differs in updates only: its Python loop reads config.updates at every train().
+        trainer.config = run_config
         trainer.reset(*start_values)
         start = time.perf_counter()
         final = trainer.train()  # on the host: training is over when the clock stops
-        seconds.append(time.perf_counter() - start)
+        return final, time.perf_counter() - start
+
+    final, first = timed_run(config)
+    seconds, other_seconds = [first], {}
+    if options["runs"] > 1:
+        other = dataclasses.replace(config, updates=options["second"])
+        timed_run(other)  # its first run, untimed
+        other_seconds[other.updates] = []
+        for _ in range(options["runs"] - 1):
+            final, run_seconds = timed_run(config)
+            seconds.append(run_seconds)
+            other_seconds[other.updates].append(timed_run(other)[1])
+    trainer.config = config
     rows, record_seconds = [], None
     if options["record"]:
         trainer.reset(*start_values)
@@ -240,6 +264,7 @@ def _worker(result_path):
             "final": as_lists(final),
             "rows": [(update, loss, *as_lists(parameters)) for update, loss, *parameters in rows],
             "train_seconds": seconds,
+            "other_seconds": other_seconds,
             "record_seconds": record_seconds,
         }
         partial.write_text(json.dumps(result))  # json writes NaN for a diverged run; json reads it back

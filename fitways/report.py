@@ -35,10 +35,12 @@ def result_row(problem, config, data, reference, run, placed_on, measurement):
         "diverged_at": trajectory.diverged_at,
         "divergence": trajectory.divergence or ("diverged" if diverged else None),
         "first_call_extra_seconds": measurement.first_call_extra_seconds,
+        "seconds_per_call": measurement.seconds_per_call,
         "seconds_per_update": measurement.seconds_per_update,
+        "spread": {key: list(low_high) for key, low_high in measurement.spread.items()},
         "recording_seconds_per_update": measurement.recording_seconds_per_update,
         "updates": trajectory.updates_run if trajectory.diverged_at else measurement.updates,
-        "run_seconds": measurement.run_seconds,
+        "run_seconds": [{"updates": n, "seconds": seconds} for n, seconds in measurement.run_seconds.items()],
     }
 
 
@@ -48,8 +50,9 @@ def failed_row(run, error):
 
 
 def add_speedups(rows, baseline):
-    """speedup: the baseline's time per update over this row's, on the same device in the same run."""
-    timed = [row for row in rows if "seconds_per_update" in row]
+    """speedup: the baseline's time per update over this row's, on the same device in the same run;
+    None where either fitted cost is not above zero (noise swamped it: there is no ratio to give)."""
+    timed = [row for row in rows if row.get("seconds_per_update", 0) > 0]
     for row in rows:
         base = next((r for r in timed if r["trainer"] == baseline and r["device"] == row["device"]), None)
         row["speedup"] = base["seconds_per_update"] / row["seconds_per_update"] if base and row in timed else None
@@ -77,6 +80,13 @@ def recording(seconds):
     return "~0" if seconds is not None and seconds <= 0 else micros(seconds)
 
 
+def with_range(row, key):
+    """The fitted figure in µs and, after it, the range of the per-repeat fits: "3.89 (3.5–4.1)".
+    A fitted intercept may fall below zero by noise where the true one is ~0: shown as ~0."""
+    low, high = row["spread"][key]
+    return f"{recording(row[key])} ({recording(low)}–{recording(high)})"
+
+
 def status(row):
     if "error" in row:
         return "FAILED"
@@ -90,7 +100,7 @@ def table_lines(problem, config, reference, rows, baseline):
     label = reference.label
     header = ["trainer", "device", *problem.shown, config.loss, f"|Δ {label}|"]
     header += ["|Δ true|"] if problem.truth(config) is not None else []
-    header += ["converged", "first call s", "µs/update", "record µs", f"vs {baseline}"]
+    header += ["converged", "first call s", "µs/call (range)", "µs/update (range)", "record µs", f"vs {baseline}"]
     lines = [header]
     for row in rows:
         if "error" in row:
@@ -106,7 +116,8 @@ def table_lines(problem, config, reference, rows, baseline):
         line += [
             status(row),
             f"{row['first_call_extra_seconds']:.2f}",
-            micros(row["seconds_per_update"]),
+            with_range(row, "seconds_per_call"),
+            with_range(row, "seconds_per_update"),
             recording(row["recording_seconds_per_update"]),
             ratio(row["speedup"]),
         ]
@@ -125,6 +136,10 @@ def print_table(problem, config, reference, rows, notes, baseline):
     for label, text in problem.describe(config, reference):
         print(f"{label + ':':<18}{text}")
     print(f"{'converged means:':<18}{problem.converged_means(config, reference)}")
+    print(
+        "µs/call, /update: time of a run = per call + updates × per update, fitted to the median runs of two "
+        "lengths; in brackets the range of that fit over the repeats"
+    )
     print(f"{'setup:':<18}{problem.setup_line(config)}")
     if rows and not any(r["trainer"] == baseline for r in rows):
         notes = [*notes, f"vs {baseline}: blank, {baseline} was not run (choose another with --baseline)"]
@@ -157,7 +172,8 @@ def write_json(path, document):
     write_atomically(path, lambda out: out.write(text.encode()))
 
 
-def run_document(problem, config, reference, rows, machine):
+def run_document(problem, config, reference, rows, machine, notes=(), baseline=None):
+    """What --json writes: enough to print the table again (fitways.readme does) and to compare runs."""
     parameters = reference.parameters
     return {
         "problem": problem.name,
@@ -170,5 +186,7 @@ def run_document(problem, config, reference, rows, machine):
         },
         "tolerance": TOLERANCE,
         "machine": machine,
+        "baseline": baseline,
+        "notes": list(notes),
         "results": rows,
     }

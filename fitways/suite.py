@@ -146,7 +146,8 @@ def train_and_report(problem, config, data, runs, notes, options):
     sys.stdout.flush()
     if options.json:
         frameworks = sorted({framework_of(problem.trainers[name]).name for name, _ in runs})
-        write_json(options.json, run_document(problem, config, reference, rows, machine_description(frameworks)))
+        machine = machine_description(frameworks)
+        write_json(options.json, run_document(problem, config, reference, rows, machine, notes, baseline))
         warn(f"wrote {options.json}")
     if options.plot:
         from fitways.plots import plot_comparison

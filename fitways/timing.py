@@ -1,11 +1,15 @@
 """Timing a lesson honestly: the first call (tracing, compilation) apart from the steady state, the
-way its users run it — without the suite's per-update recording, whose cost is reported apart.
+way its users run it — without the suite's per-update recording, whose cost is reported apart — and
+the steady state split in two by timing runs of two lengths: time = per call + n × per update. A
+loop compiled whole pays its call once per run and then very little per update; a Python loop pays
+next to nothing per call and everything per update; one run's time over its updates mixes the two.
 
 Every timed call returns the parameters on the host (Python floats or numpy arrays), so the device
 has finished before the clock stops.
 """
 
 import dataclasses
+import math
 import statistics
 import time
 
@@ -13,20 +17,24 @@ from impls.problem import MAX_UPDATES
 
 RECORDED_RUNS = 2  # timed recorded runs, after an untimed first one, to price the recording itself
 PROBE_UPDATES = 100  # updates in the probe run that sizes a benchmark round
+LONG_RUN_SECONDS = 0.02  # a quick run is timed again this long, so that its updates outweigh its call
 
 
 @dataclasses.dataclass(frozen=True)
 class Measurement:
+    """One trainer's runs at two or more lengths, and what they cost: time = per call + n × per update."""
+
     final: tuple  # the parameters after the first timed run, in the problem's order (repeats reproduce it: tested)
     trajectory: object  # Trajectory of a recorded run from the same start
-    updates: int  # updates per run
+    updates: int  # updates per run as asked (the first call and the recorded runs have this many)
     first_seconds: float  # the first train(): tracing + compilation + one run
-    run_seconds: list  # each steady-state train(), in order
+    run_seconds: dict  # {updates: [each steady-state train() of that many updates, in order]}
     record_seconds: list  # each recorded run, in order
 
     @property
     def median_run_seconds(self):
-        return statistics.median(self.run_seconds)
+        """A steady-state run of the length asked for."""
+        return statistics.median(self.run_seconds[self.updates])
 
     @property
     def first_call_extra_seconds(self):
@@ -35,8 +43,23 @@ class Measurement:
         return max(self.first_seconds - self.median_run_seconds, 0.0)
 
     @property
+    def seconds_per_call(self):
+        """What one train() costs whatever its length: the fitted line's intercept."""
+        return fit_line({n: statistics.median(times) for n, times in self.run_seconds.items()})[0]
+
+    @property
     def seconds_per_update(self):
-        return self.median_run_seconds / self.updates
+        """What each update adds: the fitted line's slope."""
+        return fit_line({n: statistics.median(times) for n, times in self.run_seconds.items()})[1]
+
+    @property
+    def spread(self):
+        """{"seconds_per_call": (low, high), "seconds_per_update": (low, high)}: the line fitted to the
+        k-th run of every length, for each k, gives one estimate of each; their range."""
+        repeats = min(len(times) for times in self.run_seconds.values())
+        lines = [fit_line({n: times[k] for n, times in self.run_seconds.items()}) for k in range(repeats)]
+        calls, updates = zip(*lines)
+        return {"seconds_per_call": (min(calls), max(calls)), "seconds_per_update": (min(updates), max(updates))}
 
     @property
     def recording_seconds_per_update(self):
@@ -47,22 +70,52 @@ class Measurement:
         return (statistics.median(self.record_seconds) - self.median_run_seconds) / self.updates
 
 
+def fit_line(seconds_by_updates):
+    """(per call, per update): the least-squares line time = per_call + n × per_update through
+    {n: seconds}, two lengths or more."""
+    ns, ts = list(seconds_by_updates), list(seconds_by_updates.values())
+    if len(set(ns)) < 2:
+        raise ValueError(f"a line needs runs of two different lengths, got {ns}")
+    mean_n, mean_t = statistics.fmean(ns), statistics.fmean(ts)
+    slope = sum((n - mean_n) * (t - mean_t) for n, t in zip(ns, ts)) / sum((n - mean_n) ** 2 for n in ns)
+    return mean_t - slope * mean_n, slope
+
+
+def second_length(updates, seconds):
+    """A run length that, beside a run of `updates` taking `seconds`, tells the per-call cost from the
+    per-update cost: long enough to last about LONG_RUN_SECONDS for a quick run, and a tenth as long
+    for a run that already lasts that long (or has the most updates allowed). Far-apart lengths keep
+    the slope's noise small, and a short partner measures the intercept with little noise of its own
+    (halving would make the intercept 2·t(n/2) − t(n), three runs' worth of noise)."""
+    if seconds >= LONG_RUN_SECONDS or updates * 2 > MAX_UPDATES:
+        return max(updates // 10, 1) if updates > 1 else 2
+    return min(MAX_UPDATES, updates * max(2, math.ceil(LONG_RUN_SECONDS / max(seconds, 1e-9))))
+
+
 def timed(fn):
     start = time.perf_counter()
     result = fn()
     return result, time.perf_counter() - start
 
 
-def measure(runner, repeat):
-    """The first call, `repeat` steady-state runs, then a recorded run (untimed: a compiled loop traces
-    its recording variant now) and up to RECORDED_RUNS timed recorded runs (no more than `repeat`),
-    each from the start."""
+def measure(runner, repeat, runner_for):
+    """The first call, then `repeat` steady-state runs at each of two lengths, in turns (so that the
+    machine's drift hits both alike): config.updates, and second_length's, run by
+    runner_for(updates) — a runner of the same trainer and data with that many updates. Then a
+    recorded run (untimed: a compiled loop traces its recording variant now) and up to RECORDED_RUNS
+    timed recorded runs (no more than `repeat`), each from the start."""
     runner.reset()
     final, first_seconds = timed(runner.train)
-    run_seconds = []
+    runner.reset()
+    seconds = timed(runner.train)[1]
+    other = runner_for(second_length(runner.config.updates, seconds))
+    other.reset()
+    other.train()  # its tracing and compilation, untimed
+    run_seconds = {runner.config.updates: [], other.config.updates: []}
     for _ in range(repeat):
-        runner.reset()
-        run_seconds.append(timed(runner.train)[1])
+        for each in (runner, other):
+            each.reset()
+            run_seconds[each.config.updates].append(timed(each.train)[1])
     runner.reset()
     trajectory = runner.record()
     recorded = []

@@ -60,7 +60,11 @@ def test_json_holds_config_closed_form_and_every_result(default_run):
     assert report["problem"] == "line" and report["reference"]["parameters"]["W"] == pytest.approx(2.0, abs=1e-3)
     assert [r["trainer"] for r in report["results"]] == EVERY_INSTALLED
     for result in report["results"]:
-        assert result["converged"] is True and result["updates"] == 150 and result["seconds_per_update"] > 0
+        assert result["converged"] is True and result["updates"] == 150
+        # one run of each length (--repeat 1) on a busy machine can tilt the fitted line either way,
+        # but the run it describes took time, and its range holds its one estimate
+        assert result["seconds_per_call"] + 150 * result["seconds_per_update"] > 0
+        assert result["spread"]["seconds_per_update"] == [result["seconds_per_update"]] * 2
         assert result["distance_to_reference"] < 0.01 and result["placed_on"]
         parameters = {name: np.float64(value) for name, value in result["parameters"].items()}
         x, y = LINE.trained(Config(), make_data(Config()))
