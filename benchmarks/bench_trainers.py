@@ -4,10 +4,14 @@ Each table is one group, "cpu · batch 16" and so on, and compares all trainers 
 whole train() of a fixed number of updates — unrecorded, the way each lesson's users run it — so the
 clock stops only after the result is on the host; the tables report that round's time divided by
 its updates: time per update. Tracing and compilation happen in the first call, before any timed
-round; setup() resets W and b. Plain `pytest` runs each case once, untimed (see conftest.py), and
-every run, timed or not, must converge: a fast trainer with a wrong answer fails.
+round; setup() resets W and b. After the rounds, the same trainer is timed at a short length too, and
+the line through both (time = per call + n × per update) goes into extra_info as seconds_per_call
+and seconds_per_update. Plain `pytest` runs each case once, untimed (see conftest.py), and every
+run, timed or not, must converge: a fast trainer with a wrong answer fails.
 """
 
+import dataclasses
+import statistics
 import time
 
 import pytest
@@ -17,7 +21,7 @@ from fitways.frameworks import machine_description
 from fitways.problems import PROBLEMS
 from fitways.registry import framework_of
 from fitways.runner import Runner
-from fitways.timing import PROBE_UPDATES, timed, updates_for
+from fitways.timing import PROBE_UPDATES, fit_line, timed, updates_for
 
 LINE = PROBLEMS["line"]
 
@@ -41,7 +45,7 @@ def cases():
         for batch_size in BATCH_SIZES:
             for name, entry in LINE.trainers.items():
                 framework = framework_of(entry)
-                if not entry.runs.in_process or (device == "gpu" and framework.name == "numpy"):
+                if not entry.runs.in_process or (device == "gpu" and framework.cpu_only):
                     continue
                 marks = [] if framework.installed() else [pytest.mark.skip(reason=framework.missing_line())]
                 for replicas in REPLICAS if entry.runs.takes_replicas else [1]:
@@ -94,6 +98,22 @@ def test_train(benchmark, name, device, batch_size, replicas):
         round_seconds = timed(runner.train)[1]
         # the per-update clock above relies on pytest-benchmark's private _timer: check it took effect
         assert 0.33 < per_update * updates / round_seconds < 3, (per_update, updates, round_seconds)
+        # A round's time over its updates still holds 1/updates of a call. Timed again at a short length
+        # (a probe's, where the call is most of the time), the two lengths give each cost apart.
+        short_updates = PROBE_UPDATES if updates >= 10 * PROBE_UPDATES else max(updates // 10, 1)
+        short = Runner(LINE, name, dataclasses.replace(config, updates=short_updates), data, device, replicas)
+        short.train()  # its tracing and compilation
+        short_seconds = []
+        for _ in range(ROUNDS):
+            short.reset()
+            short_seconds.append(timed(short.train)[1])
+        per_call, fitted_per_update = fit_line(
+            {updates: per_update * updates, short_updates: statistics.median(short_seconds)}
+        )
         benchmark.extra_info.update(
-            us_per_update=per_update * 1e6, first_call_extra_seconds=max(first_seconds - per_update * updates, 0.0)
+            us_per_update=per_update * 1e6,
+            first_call_extra_seconds=max(first_seconds - per_update * updates, 0.0),
+            short_updates=short_updates,
+            seconds_per_call=per_call,
+            seconds_per_update=fitted_per_update,
         )

@@ -1,10 +1,14 @@
-"""Batch-size sweep: µs per update against batch size for each trainer and device, as a PNG.
+"""Batch-size sweep: µs per update against batch size for each trainer and device, as a PNG and JSON.
 
-    python benchmarks/sweep_batch_size.py --out docs/batch_sweep.png
+    python benchmarks/sweep_batch_size.py --out docs/batch_sweep.png --json docs/batch_sweep.json
 
 For a two-parameter model an update is a few dozen flops per sample: at small batches the cost is
 fixed per-update overhead (Python, op dispatch, kernel launches); only at large batches does the
-arithmetic — and so the device — start to matter. Takes about a minute on a 2-core CPU.
+arithmetic — and so the device — start to matter. Each point is timed at two run lengths and split
+into per call and per update (fitways.timing); the plot draws per update, the cost that grows with
+the batch (a point's runs last about POINT_SECONDS, too long for its per-call figure to be more than
+noise). For the line it sweeps, by default, the trainers whose lines may cross (numpy, a compiled
+step called from Python, the XLA loops and the numba floor) from batch 16 to 2^20: a few minutes.
 """
 
 import os
@@ -19,8 +23,10 @@ from fitways.output import OutputError, exit_status, path_problem, prepare_termi
 from fitways.problems import PROBLEMS  # noqa: E402
 from fitways.signals import end_cleanly  # noqa: E402
 
-DEFAULT_BATCH_SIZES = "16,64,256,1024,4096,16384"  # below ~16, lr 0.1 can diverge on one unlucky batch
+DEFAULT_BATCH_SIZES = ",".join(str(4**k) for k in range(2, 11))  # 16 … 2^20; below ~16, lr 0.1 can diverge
+DEFAULT_LINE_TRAINERS = ["numpy_manual", "tf_function", "tf_xla", "jax_loop", "numba_loop"]
 SAMPLES = 2**20
+MAX_BATCH_SIZE = 2**22  # the data holds two batches of the largest: 2^23 float32 samples, 64 MB for x and y
 POINT_SECONDS = 0.06  # each timed run of a point holds about this much work
 
 
@@ -29,8 +35,8 @@ def batch_sizes(text):
         sizes = sorted({int(part) for part in text.split(",")})
     except ValueError:
         raise UsageError(f"--batch-sizes must be comma-separated integers, got {text!r}") from None
-    if sizes[0] < 1 or sizes[-1] > 1_000_000:
-        raise UsageError(f"--batch-sizes must lie between 1 and 1000000, got {text!r}")
+    if sizes[0] < 1 or sizes[-1] > MAX_BATCH_SIZE:
+        raise UsageError(f"--batch-sizes must lie between 1 and {MAX_BATCH_SIZE}, got {text!r}")
     return sizes
 
 
@@ -38,19 +44,22 @@ def main(argv=None):
     prepare_terminal()
     parser = Parser(description=docstring(__file__).split("\n\n")[0])
     parser.add_argument("--out", default="batch_sweep.png", help="PNG to write")
+    parser.add_argument("--json", metavar="PATH", help="also write every point (per call, per update, range) as JSON")
     parser.add_argument("--batch-sizes", default=DEFAULT_BATCH_SIZES, help="comma-separated")
     parser.add_argument("--problem", choices=list(PROBLEMS), default="line", help="line or mlp (the network)")
     parser.add_argument("--hidden", type=number(int), default=None, help="--problem mlp: hidden units")
     parser.add_argument("--impl", "--trainer", dest="trainers", action="append", metavar="NAME",
-                        help="repeatable (default: every installed trainer)")  # fmt: skip
+                        help=f"repeatable (default for the line: {', '.join(DEFAULT_LINE_TRAINERS)}; "
+                             "for the network: every installed trainer)")  # fmt: skip
     parser.add_argument("--device", choices=["cpu", "gpu", "all"], default="all")
     parser.add_argument("--repeat", type=number(int), default=3, help="timed runs per point (median)")
     args = parser.parse_args(argv)
     try:
         sizes = batch_sizes(args.batch_sizes)
-        bad_path = path_problem(args.out, ".png")
-        if bad_path:
-            raise UsageError(f"--out {bad_path}")
+        for option, path, suffix in (("--out", args.out, ".png"), ("--json", args.json, ".json")):
+            bad_path = path is not None and path_problem(path, suffix)
+            if bad_path:
+                raise UsageError(f"{option} {bad_path}")
         if not 1 <= args.repeat <= 100:
             raise UsageError(f"--repeat must be between 1 and 100, got {args.repeat}")
         import importlib.util
@@ -62,7 +71,8 @@ def main(argv=None):
             raise UsageError(f"--hidden is the mlp problem's; --problem {problem.name} has no hidden layer")
         extra = {} if args.hidden is None else {"hidden": args.hidden}
         problem.Config(samples=max(SAMPLES, 2 * sizes[-1]), batch_size=sizes[-1], **extra)  # every point must be valid
-        names, notes = choose_trainers(problem, args.trainers)
+        default = DEFAULT_LINE_TRAINERS if problem.name == "line" else None
+        names, notes = choose_trainers(problem, args.trainers or default)
         check_environment(problem, names, args.device, max(SAMPLES, 2 * sizes[-1]))
         load_frameworks(problem.trainers[name].framework for name in names)
         runs, device_notes = plan_runs(problem, names, args.device)
@@ -83,21 +93,34 @@ def main(argv=None):
 def sweep(args, problem, extra, sizes, runs):
     from fitways.frameworks import machine_description
     from fitways.plots import plot_sweep
-    from fitways.sweep import point
+    from fitways.report import write_json
+    from fitways.sweep import measured_point
 
-    results, failures = {}, []
+    results, points, failures = {}, [], []
+    samples = max(SAMPLES, 2 * sizes[-1])
     for name, device in runs:
         for size in sizes:
             warn(f"{name} on {device}, batch {size} ...")
-            setup = {"samples": max(SAMPLES, 2 * sizes[-1]), "batch_size": size, **extra}
-            seconds, ok = point(problem, name, device, setup, args.repeat, POINT_SECONDS)
+            setup = {"samples": samples, "batch_size": size, **extra}
+            measurement, ok = measured_point(problem, name, device, setup, args.repeat, POINT_SECONDS)
             if not ok:
                 failures.append(f"{name} on {device} at batch {size}")
-            results.setdefault((name, device), []).append((size, seconds, ok))
-            print(f"{name:<17} {device:<4} batch {size:>6}: {seconds * 1e6:10.3f} µs/update", flush=True)
+            per_call, per_update = measurement.seconds_per_call, measurement.seconds_per_update
+            results.setdefault((name, device), []).append((size, per_update, ok))
+            points.append({"trainer": name, "device": device, "batch_size": size, "converged": ok,
+                           "seconds_per_call": per_call, "seconds_per_update": per_update,
+                           "spread": {key: list(pair) for key, pair in measurement.spread.items()},
+                           "run_seconds": [{"updates": n, "seconds": s} for n, s in measurement.run_seconds.items()],
+                           })  # fmt: skip
+            print(f"{name:<17} {device:<4} batch {size:>7}: {per_update * 1e6:10.3f} µs/update, "
+                  f"{per_call * 1e6:10.1f} µs/call", flush=True)  # fmt: skip
     machine = machine_description(sorted({problem.trainers[name].framework for name, _ in runs}))
     plot_sweep(args.out, f"{machine['cpu']}; Python {machine['python']}", results)
     warn(f"wrote {args.out}")
+    if args.json:
+        document = {"problem": problem.name, "samples": samples, "repeat": args.repeat, "machine": machine}
+        write_json(args.json, {**document, "points": points})
+        warn(f"wrote {args.json}")
     if failures:
         print(f"did not converge: {', '.join(failures)}")
         return 1

@@ -8,8 +8,8 @@ import pytest
 from benchmarks.summarize import main, summarize
 
 
-def bench(trainer, device, batch_size, median):
-    info = {"trainer": trainer, "device": device, "batch_size": batch_size, "cpu": "test cpu", "python": "3"}
+def bench(trainer, device, batch_size, median, **fitted):
+    info = {"trainer": trainer, "device": device, "batch_size": batch_size, "cpu": "test cpu", "python": "3", **fitted}
     return {"extra_info": info, "stats": {"median": median}}
 
 
@@ -24,10 +24,29 @@ def test_table_gives_microseconds_and_speedup_over_gradient_tape():
         ],
     }
     lines = summarize(report).splitlines()
-    assert lines[0] == "| trainer | cpu · batch 16 | cpu · batch 4096 |"
-    assert "| gradient_tape | 800 µs (1.0×) | 1,300 µs (1.0×) |" in lines  # not 1.3e+03
-    assert "| numpy_manual | 4 µs (200×) | — |" in lines
-    assert "| tf_xla | 0.08 µs (10,000×) | — |" in lines
+    assert lines[0] == "| trainer | cpu · batch 16 | × floor | cpu · batch 4096 | × floor | per call |"
+    assert "| gradient_tape | 800 µs (1.0×) | — | 1,300 µs (1.0×) | — | — |" in lines  # not 1.3e+03
+    assert "| numpy_manual | 4 µs (200×) | — | — | — | — |" in lines
+    assert "| tf_xla | 0.08 µs (10,000×) | — | — | — | — |" in lines
+
+
+def test_the_fitted_costs_and_the_floor_column():
+    """With extra_info's fitted line, the per-update cost is its slope (not the round's median, which
+    holds a share of the call), × floor divides by numba_loop's in the same column, and the last
+    column gives the per-call range over the batch sizes (~0 for a fitted cost at or below zero)."""
+    report = {
+        "benchmarks": [
+            bench("numba_loop", "cpu", 16, 0.03e-6, seconds_per_update=0.01e-6, seconds_per_call=5e-6),
+            bench("numba_loop", "cpu", 4096, 0.5e-6, seconds_per_update=0.5e-6, seconds_per_call=6e-6),
+            bench("tf_xla", "cpu", 16, 0.09e-6, seconds_per_update=0.04e-6, seconds_per_call=400e-6),
+            bench("tf_xla", "cpu", 4096, 4e-6, seconds_per_update=4e-6, seconds_per_call=450e-6),
+            bench("numpy_manual", "cpu", 16, 15e-6, seconds_per_update=15e-6, seconds_per_call=-1e-6),
+        ]
+    }
+    lines = summarize(report).splitlines()
+    assert "| numba_loop | 0.01 µs | 1.0× | 0.5 µs | 1.0× | 5–6 µs |" in lines
+    assert "| tf_xla | 0.04 µs | 4.0× | 4 µs | 8.0× | 400–450 µs |" in lines
+    assert "| numpy_manual | 15 µs | 1,500× | — | — | ~0 µs |" in lines
 
 
 BAD_REPORTS = {
