@@ -10,9 +10,10 @@ when README.md holds anything else there. The sources:
     docs/compare.json, docs/compare-*.json   `python compare.py --json ...`, one file per run (at least 3)
     docs/benchmarks.json                     `pytest --benchmark-only --benchmark-json=...`
     docs/batch_sweep.json                    `python benchmarks/sweep_batch_size.py --json ...`
+    docs/width_sweep.json                    `python benchmarks/sweep_width.py --json ...`
 
-A NAME is a table (compare-table, benchmark-table, sweep-table), a line or sentence (compare-machine,
-crossovers), or a value
+A NAME is a table (compare-table, benchmark-table, sweep-table, width-table), a line or sentence
+(compare-machine, crossovers, width-crossovers), or a value
 spelled with colons, each a median over the compare runs with its range (the spread between runs
 on a shared machine is the honest figure, not one run's):
 
@@ -230,7 +231,35 @@ def render_compare_machine(sources):
     return f"{machine['cpu']}; Python {machine['python']}; " + ", ".join(versions)
 
 
+def width_points(sources):
+    """{lesson: {hidden width: seconds per update}} from the width sweep (fitways.sweep's points)."""
+    points = sources.read("width_sweep.json")["points"]
+    return {who.removesuffix(" on cpu"): {width: seconds for width, seconds, _ in line} for who, line in points.items()}
+
+
+def render_width_table(sources):
+    lines = width_points(sources)
+    widths = sorted({width for line in lines.values() for width in line})
+    rows = ["| H (parameters) | " + " | ".join(lines) + " |", "|---" * (len(lines) + 1) + "|"]
+    for width in widths:
+        cells = [micros(line[width]) if width in line else "—" for line in lines.values()]
+        rows.append(f"| {width:,} ({3 * width + 1:,}) | " + " | ".join(cells) + " |")
+    return "\n" + "\n".join(rows) + "\n"
+
+
+def render_width_crossovers(sources):
+    """For each lesson, the width from which it is faster than numpy_manual at every larger width
+    measured (fitways.sweep.crossover, as the sweep printed it), or that there is none."""
+    said = []
+    for who, width in sources.read("width_sweep.json")["crossovers"].items():
+        name = who.removesuffix(" on cpu")
+        said.append(f"{name} from H = {width:,}" if width else f"{name} at no width measured")
+    return "Faster than numpy_manual at every larger width measured: " + "; ".join(said) + "."
+
+
 NAMED = {
+    "width-table": render_width_table,
+    "width-crossovers": render_width_crossovers,
     "compare-table": render_compare_table,
     "compare-machine": render_compare_machine,
     "benchmark-table": render_benchmark_table,
