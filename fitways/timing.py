@@ -13,6 +13,7 @@ import math
 import statistics
 import time
 
+from fitways.frameworks import quiet_stderr
 from impls.problem import MAX_UPDATES
 
 RECORDED_RUNS = 2  # timed recorded runs, after an untimed first one, to price the recording itself
@@ -108,14 +109,19 @@ def measure(runner, repeat, runner_for):
     final, first_seconds = timed(runner.train)
     runner.reset()
     seconds = timed(runner.train)[1]
-    other = runner_for(second_length(runner.config.updates, seconds))
-    other.reset()
-    other.train()  # its tracing and compilation, untimed
-    run_seconds = {runner.config.updates: [], other.config.updates: []}
-    for _ in range(repeat):
-        for each in (runner, other):
-            each.reset()
-            run_seconds[each.config.updates].append(timed(each.train)[1])
+    # The second length is the harness's, not the user's, and may be part of a pass (a tenth of one
+    # epoch): TensorFlow's C++ log warns, from its own threads and at any moment, about the dataset
+    # Keras's fit makes of it under a distribution strategy, so these runs are as quiet as TensorFlow's
+    # import (FITWAYS_TF_VERBOSE=1 shows it all).
+    with quiet_stderr():
+        other = runner_for(second_length(runner.config.updates, seconds))
+        other.reset()
+        other.train()  # its tracing and compilation, untimed
+        run_seconds = {runner.config.updates: [], other.config.updates: []}
+        for _ in range(repeat):
+            for each in (runner, other):
+                each.reset()
+                run_seconds[each.config.updates].append(timed(each.train)[1])
     runner.reset()
     trajectory = runner.record()
     recorded = []
