@@ -13,8 +13,8 @@ import math
 import statistics
 import time
 
-from fitways.frameworks import quiet_stderr
 from impls.problem import MAX_UPDATES
+from impls.startup import quiet_stderr
 
 RECORDED_RUNS = 2  # timed recorded runs, after an untimed first one, to price the recording itself
 PROBE_UPDATES = 100  # updates in the probe run that sizes a benchmark round
