@@ -1,7 +1,7 @@
 """Steady-state speed of every trainer, per device and batch size: `pytest --benchmark-only`.
 
 Each table is one group, "cpu · batch 16" and so on, and compares all trainers in it. A round is a
-whole train() of a fixed number of updates — unrecorded, the way each lesson's users run it — so the
+whole train() of a fixed number of updates — without the log, the way each lesson's users run it — so the
 clock stops only after the result is on the host; the tables report that round's time divided by
 its updates: time per update. Tracing and compilation happen in the first call, before any timed
 round; setup() resets W and b. After the rounds, the same trainer is timed at a short length too, and

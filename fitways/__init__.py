@@ -11,10 +11,10 @@ Each module has one role:
     processes.py    child processes (workers, backend processes): their own group, killed with their launcher
     contract.py     the Trainer contract, as a Protocol every lesson is held to
     frameworks.py   each framework once: installed?, imported quietly, devices, placement, versions
-    runner.py       one trainer on one device: reset, timed train, recorded trajectory, gradient
+    runner.py       one trainer on one device: reset, timed train, logged trajectory, gradient
     trajectory.py   the parameters and the loss after every update, and where a run diverged
     checks.py       distance to the reference, "converged" and "diverged"
-    timing.py       the first call apart from the steady state, per call apart from per update, recording's cost
+    timing.py       the first call apart from the steady state, per call apart from per update, what the log costs
     gradcheck.py    every trainer's gradient against float64 central finite differences
     suite.py        what compare.py does: run every trainer (a failure is one row), report, check gradients
     command.py      compare.py's command line: parse, call the suite, exit 0/1/2
@@ -25,7 +25,7 @@ Each module has one role:
     signals.py      SIGTERM and SIGHUP end a command the way Ctrl-C does, cleaning up
     sweep.py        µs per update along one axis of the setup, each point checked, and crossovers
     plots.py        the pictures (matplotlib)
-    anatomy.py      `python -m fitways.anatomy`: where the time of one update goes
+    anatomy.py      where the time of one update goes, counted and timed (benchmarks/anatomy.py prints it)
     timeline.py     `python -m fitways.timeline`: one update along a time axis, from TensorFlow's profiler;
                     and compare.py --profile's profiler
     benchmark_table.py  the benchmark report as the README's table (µs per update, × floor, per call)

@@ -14,7 +14,7 @@ DEFAULT_CPU_REPLICAS = 2  # logical CPUs a data-parallel run splits the CPU into
 class InProcess:
     """On one device, in this process: built and called inside the framework's device scope."""
 
-    in_process = True  # the harness can build it here: record it, check its gradient
+    in_process = True  # the harness can build it here: log its trajectory, check its gradient
     takes_replicas = False  # --replicas means something to it
 
     def replicas(self, framework, device, asked=None):
@@ -43,7 +43,7 @@ class InProcess:
             return cls(config, data), scope
 
     def measure(self, problem, name, config, data, device, replicas, repeat):
-        """(Measurement, placed_on) of `repeat` steady-state runs at each of two lengths and a recorded one."""
+        """(Measurement, placed_on) of `repeat` steady-state runs at each of two lengths and a logged one."""
         from fitways.runner import Runner
         from fitways.timing import measure
 

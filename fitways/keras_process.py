@@ -4,7 +4,7 @@ Keras 3 reads KERAS_BACKEND once, at its first import, and this process's Keras 
 other Keras lessons). So keras_fit_jax and keras_fit_torch run the way InBackendProcess says: their
 Trainer is built in a backend process, one per backend, started at its first use with KERAS_BACKEND
 set and kept for the session, and RemoteTrainer here stands in for it — the same Trainer contract,
-each call one JSON line each way over a pipe. train(log=...) runs there, recording every update, and
+each call one JSON line each way over a pipe. train(log=...) runs there, logging every update, and
 the log is replayed here. The timed train() includes one round trip, tens of µs here
 (RemoteTrainer.round_trip_seconds measures it), against a call of many milliseconds.
 
@@ -148,7 +148,7 @@ class RemoteTrainer:
         return _host(self.call("loss_and_gradient", x=_wire(x), y=_wire(y)))
 
     def train(self, log=None):
-        result = self.call("train", record=log is not None)
+        result = self.call("train", keep_log=log is not None)
         for update, loss, *parameters in result["rows"]:
             log(update, loss, *_host(parameters))
         return _host(result["final"])
@@ -223,7 +223,7 @@ def _run(op, trainer, framework, request):
         def log(update, loss, *parameters):
             rows.append([update, None if loss is None else float(loss), *map(_wire, parameters)])
 
-        final = trainer.train(log=log if request["record"] else None)
+        final = trainer.train(log=log if request["keep_log"] else None)
         return {"final": [_wire(value) for value in final], "rows": rows}
     if op == "placement":
         return framework.placement(getattr(trainer, request["name"]))

@@ -42,10 +42,10 @@ def placed_on(workers=WORKERS):
 @dataclasses.dataclass(frozen=True)
 class MultiworkerResult:
     final: tuple  # the parameters, in the problem's order
-    rows: list | None  # [(update, loss, *parameters)] per update of one more, recorded run, when asked for
-    train_seconds: list  # each unrecorded train() inside worker 0, the first one tracing included
+    rows: list | None  # [(update, loss, *parameters)] per update of one more, logged run, when asked for
+    train_seconds: list  # each train() without a log inside worker 0, the first one tracing included
     other_seconds: dict  # {updates: [train() of a second length, timing.second_length's]}, when runs > 1
-    record_seconds: float | None  # the recorded run's
+    logged_seconds: float | None  # the logged run's
     wall_seconds: float  # from launching the workers to having the result, start-up included
 
 
@@ -58,41 +58,41 @@ class _PortInUse(Exception):
 
 
 def measure(problem, name, config, repeat, workers=WORKERS):
-    """The first call, `repeat` steady-state runs at each of two lengths and a recorded run, all inside
+    """The first call, `repeat` steady-state runs at each of two lengths and a logged run, all inside
     the workers (a process start per run would time TensorFlow's import, not training)."""
     from fitways.timing import Measurement
 
-    result = run(problem, name, config, workers, record=True, runs=1 + repeat)
+    result = run(problem, name, config, workers, log=True, runs=1 + repeat)
     return Measurement(
         final=result.final,
         trajectory=trajectory(problem, config, result.rows),
         updates=config.updates,
         first_seconds=result.train_seconds[0],
         run_seconds={config.updates: result.train_seconds[1:], **result.other_seconds},
-        record_seconds=[result.record_seconds],
+        logged_seconds=[result.logged_seconds],
     )
 
 
 def trajectory(problem, config, rows):
-    """The Trajectory of a worker's recorded rows (updates counted from 0 there)."""
+    """The Trajectory of a worker's logged rows (updates counted from 0 there)."""
     from fitways.trajectory import Trajectory
 
     return Trajectory.from_rows(problem, config, [(update + 1, loss, parameters) for update, loss, *parameters in rows])
 
 
-def time_limit(config, runs=1, record=False):
+def time_limit(config, runs=1, log=False):
     """Seconds a whole run may take: start-up, and an allowance for every update it makes."""
-    return START_UP_SECONDS + SECONDS_PER_UPDATE * config.updates * (runs + record)
+    return START_UP_SECONDS + SECONDS_PER_UPDATE * config.updates * (runs + log)
 
 
-def run(problem, name, config, workers=WORKERS, record=False, runs=1, timeout=None):
+def run(problem, name, config, workers=WORKERS, log=False, runs=1, timeout=None):
     """Trains config across `workers` processes, `runs` times from the start (reset) to time the
-    steady state, then once more recorded if asked; worker 0's result (W, b of the last plain run).
+    steady state, then once more logged if asked; worker 0's result (W, b of the last plain run).
     timeout: seconds (default: time_limit, sized from the work)."""
-    timeout = timeout or time_limit(config, runs, record)
+    timeout = timeout or time_limit(config, runs, log)
     for _ in range(PORT_ATTEMPTS):
         try:
-            return _run_once(problem, name, config, workers, record, runs, timeout)
+            return _run_once(problem, name, config, workers, log, runs, timeout)
         except _PortInUse:
             continue
     raise WorkerError(f"could not start {workers} workers: their ports were taken {PORT_ATTEMPTS} times in a row")
@@ -110,7 +110,7 @@ def free_ports(count):
             s.close()
 
 
-def _run_once(problem, name, config, workers, record, runs, timeout):
+def _run_once(problem, name, config, workers, log, runs, timeout):
     from fitways.timing import second_length
 
     # Every worker must run the same updates (each is an all-reduce between them), so the second
@@ -132,7 +132,7 @@ def _run_once(problem, name, config, workers, record, runs, timeout):
                         logs[-1],
                         TF_CONFIG=json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}}),
                         FITWAYS_CONFIG=json.dumps(
-                            {"problem": problem.name, "lesson": name, "config": config.asdict(), "record": record,
+                            {"problem": problem.name, "lesson": name, "config": config.asdict(), "log": log,
                              "runs": runs, "second": second}  # fmt: skip
                         ),
                         CUDA_VISIBLE_DEVICES="",  # the workers train on their CPUs, and are labelled so
@@ -145,10 +145,10 @@ def _run_once(problem, name, config, workers, record, runs, timeout):
                 kill(process)
             for log in logs:
                 log.close()
-    rows = [tuple(row) for row in result["rows"]] if record else None
+    rows = [tuple(row) for row in result["rows"]] if log else None
     other = {int(updates): seconds for updates, seconds in result["other_seconds"].items()}  # JSON keys are text
     seconds, wall = result["train_seconds"], time.perf_counter() - start
-    return MultiworkerResult(tuple(result["final"]), rows, seconds, other, result["record_seconds"], wall)
+    return MultiworkerResult(tuple(result["final"]), rows, seconds, other, result["logged_seconds"], wall)
 
 
 def _wait(processes, logs, deadline, timeout):
@@ -251,12 +251,12 @@ def _worker(result_path):
             seconds.append(run_seconds)
             other_seconds[other.updates].append(timed_run(other)[1])
     trainer.config = config
-    rows, record_seconds = [], None
-    if options["record"]:
+    rows, logged_seconds = [], None
+    if options["log"]:
         trainer.reset(*start_values)
         start = time.perf_counter()
         trainer.train(log=lambda update, loss, *parameters: rows.append((update, float(loss), *parameters)))
-        record_seconds = time.perf_counter() - start
+        logged_seconds = time.perf_counter() - start
     if result_path:
         partial = Path(result_path + ".partial")
         as_lists = lambda values: [np.asarray(value, np.float64).tolist() for value in values]  # noqa: E731
@@ -265,7 +265,7 @@ def _worker(result_path):
             "rows": [(update, loss, *as_lists(parameters)) for update, loss, *parameters in rows],
             "train_seconds": seconds,
             "other_seconds": other_seconds,
-            "record_seconds": record_seconds,
+            "logged_seconds": logged_seconds,
         }
         partial.write_text(json.dumps(result))  # json writes NaN for a diverged run; json reads it back
         partial.replace(result_path)  # the launcher never reads a half-written file

@@ -38,7 +38,7 @@ def result_row(problem, config, data, reference, run, placed_on, measurement):
         "seconds_per_call": measurement.seconds_per_call,
         "seconds_per_update": measurement.seconds_per_update,
         "spread": {key: list(low_high) for key, low_high in measurement.spread.items()},
-        "recording_seconds_per_update": measurement.recording_seconds_per_update,
+        "logging_seconds_per_update": measurement.logging_seconds_per_update,
         "updates": trajectory.updates_run if trajectory.diverged_at else measurement.updates,
         "run_seconds": [{"updates": n, "seconds": seconds} for n, seconds in measurement.run_seconds.items()],
     }
@@ -75,8 +75,8 @@ def micros(seconds):
     return "—" if seconds is None else f"{seconds * 1e6:.3g}" if seconds < 1e-4 else f"{seconds * 1e6:.1f}"
 
 
-def recording(seconds):
-    """What recording adds per update; a difference of two noisy medians, so below zero reads as ~0."""
+def log_cost(seconds):
+    """What the log adds per update; a difference of two noisy medians, so below zero reads as ~0."""
     return "~0" if seconds is not None and seconds <= 0 else micros(seconds)
 
 
@@ -84,7 +84,7 @@ def with_range(row, key):
     """The fitted figure in µs and, after it, the range of the per-repeat fits: "3.89 (3.5–4.1)".
     A fitted intercept may fall below zero by noise where the true one is ~0: shown as ~0."""
     low, high = row["spread"][key]
-    return f"{recording(row[key])} ({recording(low)}–{recording(high)})"
+    return f"{log_cost(row[key])} ({log_cost(low)}–{log_cost(high)})"
 
 
 def status(row):
@@ -100,7 +100,7 @@ def table_lines(problem, config, reference, rows, baseline):
     label = reference.label
     header = ["trainer", "device", *problem.shown, config.loss, f"|Δ {label}|"]
     header += ["|Δ true|"] if problem.truth(config) is not None else []
-    header += ["converged", "first call s", "µs/call (range)", "µs/update (range)", "record µs", f"vs {baseline}"]
+    header += ["converged", "first call s", "µs/call (range)", "µs/update (range)", "log µs", f"vs {baseline}"]
     lines = [header]
     for row in rows:
         if "error" in row:
@@ -118,7 +118,7 @@ def table_lines(problem, config, reference, rows, baseline):
             f"{row['first_call_extra_seconds']:.2f}",
             with_range(row, "seconds_per_call"),
             with_range(row, "seconds_per_update"),
-            recording(row["recording_seconds_per_update"]),
+            log_cost(row["logging_seconds_per_update"]),
             ratio(row["speedup"]),
         ]
         lines.append(line)

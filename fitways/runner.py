@@ -1,7 +1,7 @@
 """One lesson on one device, driven the way the harness needs it.
 
-The lesson knows nothing of devices or records: the runner builds and calls it the way its registry
-entry says it runs (fitways.execution), times plain train() calls, records a trajectory through
+The lesson knows nothing of devices or logs: the runner builds and calls it the way its registry
+entry says it runs (fitways.execution), times plain train() calls, follows the trajectory through
 train(log=...) and reads placement back from where the first parameter actually lives. Parameters
 cross this boundary in the problem's order and come back by name (fitways.problems).
 """
@@ -48,12 +48,12 @@ class Runner:
             self.trainer.reset(*values)
 
     def train(self):
-        """config.updates updates as the lesson runs them, unrecorded; its parameters, on the host, in the
+        """config.updates updates as the lesson runs them, without a log; its parameters, on the host, in the
         problem's order (problem.named gives them names)."""
         with self.scope():
             return self.trainer.train()
 
-    def record(self):
+    def trajectory(self):
         """The same run through train(log=...): the trajectory, cut at the first diverging update."""
         rows, bound = [], divergence_bound(self.problem, self.config)
 

@@ -53,14 +53,14 @@ def one_line(error):
 
 
 def print_log(problem, title, config, trajectory, every):
-    """The textbook's log line every `every` updates, replayed from the recorded trajectory."""
+    """The textbook's log line every `every` updates, replayed from the logged trajectory."""
     print(f"{title}:")
     if not trajectory.every_update:
         print(f"  Python saw the model only after updates {', '.join(map(str, trajectory.updates))}, never a batch loss:")
     log = problem.textbook_log(config, every, out=lambda line: print("  " + line))
     loss = trajectory.loss if trajectory.loss is not None else [None] * len(trajectory.updates)
-    for record, (update, batch_loss) in enumerate(zip(trajectory.updates, loss)):
-        log(int(update) - 1, batch_loss, *(trajectory[name][record] for name in problem.parameters))
+    for index, (update, batch_loss) in enumerate(zip(trajectory.updates, loss)):
+        log(int(update) - 1, batch_loss, *(trajectory[name][index] for name in problem.parameters))
     if trajectory.divergence:
         print(f"  {trajectory.divergence}")
 

@@ -1,5 +1,5 @@
 """Timing a lesson honestly: the first call (tracing, compilation) apart from the steady state, the
-way its users run it — without the suite's per-update recording, whose cost is reported apart — and
+way its users run it — without the suite's per-update log, whose cost is reported apart — and
 the steady state split in two by timing runs of two lengths: time = per call + n × per update. A
 loop compiled whole pays its call once per run and then very little per update; a Python loop pays
 next to nothing per call and everything per update; one run's time over its updates mixes the two.
@@ -16,7 +16,7 @@ import time
 from impls.problem import MAX_UPDATES
 from impls.startup import quiet_stderr
 
-RECORDED_RUNS = 2  # timed recorded runs, after an untimed first one, to price the recording itself
+LOGGED_RUNS = 2  # timed logged runs, after an untimed first one, to price the log itself
 PROBE_UPDATES = 100  # updates in the probe run that sizes a benchmark round
 LONG_RUN_SECONDS = 0.02  # a quick run is timed again this long, so that its updates outweigh its call
 
@@ -26,11 +26,11 @@ class Measurement:
     """One trainer's runs at two or more lengths, and what they cost: time = per call + n × per update."""
 
     final: tuple  # the parameters after the first timed run, in the problem's order (repeats reproduce it: tested)
-    trajectory: object  # Trajectory of a recorded run from the same start
-    updates: int  # updates per run as asked (the first call and the recorded runs have this many)
+    trajectory: object  # Trajectory of a logged run from the same start
+    updates: int  # updates per run as asked (the first call and the logged runs have this many)
     first_seconds: float  # the first train(): tracing + compilation + one run
     run_seconds: dict  # {updates: [each steady-state train() of that many updates, in order]}
-    record_seconds: list  # each recorded run, in order
+    logged_seconds: list  # each logged run, in order
 
     @property
     def median_run_seconds(self):
@@ -63,12 +63,12 @@ class Measurement:
         return {"seconds_per_call": (min(calls), max(calls)), "seconds_per_update": (min(updates), max(updates))}
 
     @property
-    def recording_seconds_per_update(self):
-        """What the suite's per-update record adds (host reads, the log call); None for a run that
-        diverged, whose recording stopped early."""
+    def logging_seconds_per_update(self):
+        """What the suite's per-update log adds (host reads, the log call); None for a run that
+        diverged, whose log stopped early."""
         if self.trajectory.diverged_at is not None:
             return None
-        return (statistics.median(self.record_seconds) - self.median_run_seconds) / self.updates
+        return (statistics.median(self.logged_seconds) - self.median_run_seconds) / self.updates
 
 
 def fit_line(seconds_by_updates):
@@ -103,8 +103,8 @@ def measure(runner, repeat, runner_for):
     """The first call, then `repeat` steady-state runs at each of two lengths, in turns (so that the
     machine's drift hits both alike): config.updates, and second_length's, run by
     runner_for(updates) — a runner of the same trainer and data with that many updates. Then a
-    recorded run (untimed: a compiled loop traces its recording variant now) and up to RECORDED_RUNS
-    timed recorded runs (no more than `repeat`), each from the start."""
+    logged run (untimed: a compiled loop traces its logging variant now) and up to LOGGED_RUNS
+    timed logged runs (no more than `repeat`), each from the start."""
     runner.reset()
     final, first_seconds = timed(runner.train)
     runner.reset()
@@ -123,18 +123,18 @@ def measure(runner, repeat, runner_for):
                 each.reset()
                 run_seconds[each.config.updates].append(timed(each.train)[1])
     runner.reset()
-    trajectory = runner.record()
-    recorded = []
-    for _ in range(min(repeat, RECORDED_RUNS)):
+    trajectory = runner.trajectory()
+    logged = []
+    for _ in range(min(repeat, LOGGED_RUNS)):
         runner.reset()
-        recorded.append(timed(runner.record))
+        logged.append(timed(runner.trajectory))
     return Measurement(
         final=final,
         trajectory=trajectory,
         updates=runner.config.updates,
         first_seconds=first_seconds,
         run_seconds=run_seconds,
-        record_seconds=[seconds for _, seconds in recorded],
+        logged_seconds=[seconds for _, seconds in logged],
     )
 
 

@@ -1,4 +1,4 @@
-"""A run's trajectory: the parameters after each recorded update and the batch loss before it, cut
+"""A run's trajectory: the parameters after each logged update and the batch loss before it, cut
 where the run diverged."""
 
 import dataclasses
@@ -11,20 +11,20 @@ from fitways.checks import diverging
 @dataclasses.dataclass(frozen=True)
 class Trajectory:
     """updates holds 1-based update numbers; parameters maps each name to its values stacked over the
-    records, shape (records, *the parameter's shape). Most trainers record every update; one that runs
+    rows of the log, shape (rows, *the parameter's shape). Most trainers log every update; one that runs
     many updates per call (Keras with steps_per_execution) only where Python gets control back, and
     without a batch loss (loss is None then). A run that diverged stops there: diverged_at is that
-    update, and only the records before it stay."""
+    update, and only the rows before it stay."""
 
     updates: np.ndarray
     parameters: dict
     loss: np.ndarray | None
     diverged_at: int | None = None
-    every_update: bool = True  # False when records are sparse: divergence is then known to the record
+    every_update: bool = True  # False when the log is sparse: divergence is then known to the row
 
     @classmethod
     def from_rows(cls, problem, config, rows):
-        """rows: (update, loss or None, the parameters in the problem's order) as recorded, updates 1-based."""
+        """rows: (update, loss or None, the parameters in the problem's order) as logged, updates 1-based."""
         good = next((i for i, (_, loss, params) in enumerate(rows) if diverging(problem, config, loss, params)), len(rows))
         updates = np.array([row[0] for row in rows], np.int64)
         kept = rows[:good]
@@ -43,12 +43,12 @@ class Trajectory:
         )
 
     def __getitem__(self, name):
-        """trajectory["W"]: that parameter after every recorded update."""
+        """trajectory["W"]: that parameter after every logged update."""
         return self.parameters[name]
 
     @property
     def divergence(self):
-        """ "diverged at update 16", or "diverged by update 64" when updates between records went unseen."""
+        """ "diverged at update 16", or "diverged by update 64" when updates between rows went unseen."""
         if self.diverged_at is None:
             return None
         return f"diverged {'at' if self.every_update else 'by'} update {self.diverged_at}"

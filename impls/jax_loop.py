@@ -2,7 +2,7 @@
 
 jax_jit still returns to Python after every update. Here lax.scan, a loop that lives in the compiled
 program like tf.while_loop, runs every update in one call; batch k is cut by lax.dynamic_slice at a
-start computed in the loop, with a static size. With `record` (a static argument: each value gets
+start computed in the loop, with a static size. With `keep_log` (a static argument: each value gets
 its own trace) scan also stacks (loss, W, b) of every update, for the log; without it, it only
 trains. Both JAX lessons go through XLA, like tf_xla: whatever jax.jit traces, XLA compiles into one
 program of fused machine code for its exact shapes — JAX has no graph runtime to fall back on.
@@ -36,14 +36,14 @@ def updated(config, params, x, y):
 
 
 @functools.partial(jax.jit, static_argnums=(0, 1))
-def train_loop(config, record, params, x, y):
+def train_loop(config, keep_log, params, x, y):
     size = config.batch_size  # a fixed slice size: XLA needs to know every shape
 
     def one_update(params, update):
         start = (update % config.batches_per_epoch) * size  # epoch after epoch, in order
         batch = lax.dynamic_slice(x, [start], [size]), lax.dynamic_slice(y, [start], [size])
         params, loss = updated(config, params, *batch)
-        return params, (jnp.stack([loss, params["W"], params["b"]]) if record else None)  # None: scan keeps nothing
+        return params, (jnp.stack([loss, params["W"], params["b"]]) if keep_log else None)  # None: scan keeps nothing
 
     return lax.scan(one_update, params, jnp.arange(config.updates))  # (final params, (updates, 3) rows or None)
 

@@ -53,13 +53,13 @@ def loss_and_gradient(W, b, x, y, huber, delta, with_loss):
 def train_loop(W, b, x, y, lr, updates, size, huber, delta, rows):
     """`updates` updates from (W, b), batches in order; with len(rows) == updates it also fills
     rows[k] = (loss, W, b) of update k, for the log. Returns (W, b)."""
-    record = len(rows) > 0
+    keep_log = len(rows) > 0
     for update in range(updates):
         start = (update % (len(x) // size)) * size  # epoch after epoch, in order
-        loss, dW, db = loss_and_gradient(W, b, x[start : start + size], y[start : start + size], huber, delta, record)
+        loss, dW, db = loss_and_gradient(W, b, x[start : start + size], y[start : start + size], huber, delta, keep_log)
         W = W - lr * dW
         b = b - lr * db
-        if record:
+        if keep_log:
             rows[update, 0], rows[update, 1], rows[update, 2] = loss, W, b
     return W, b
 

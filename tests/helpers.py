@@ -50,9 +50,9 @@ def runner(name, config, device="cpu", replicas=REPLICAS):
     return built
 
 
-def record(name, config, device="cpu", replicas=REPLICAS):
+def logged(name, config, device="cpu", replicas=REPLICAS):
     """The trajectory of one recorded run from the initial parameters."""
-    return runner(name, config, device, replicas).record()
+    return runner(name, config, device, replicas).trajectory()
 
 
 def final(name, config, device="cpu", replicas=REPLICAS):

@@ -12,7 +12,7 @@ from fitways.checks import verdict
 from fitways.gradcheck import MAX_RELATIVE_ERROR, check, random_points
 from fitways.runner import Runner
 from impls.problem import Config, make_data
-from tests.helpers import INSTALLED, LINE, record, strict_json
+from tests.helpers import INSTALLED, LINE, logged, strict_json
 
 HUBER = Config(loss="huber")
 AUTODIFF_TRAINERS = [name for name in INSTALLED if name != "numpy_manual"]
@@ -21,7 +21,7 @@ AUTODIFF_TRAINERS = [name for name in INSTALLED if name != "numpy_manual"]
 @pytest.mark.slow
 @pytest.mark.parametrize("name", AUTODIFF_TRAINERS)
 def test_autodiff_trainers_train_the_variant_with_no_gradient_code_changed(name):
-    with_huber, with_mse = record(name, HUBER), record(name, Config())
+    with_huber, with_mse = logged(name, HUBER), logged(name, Config())
     reference = LINE.reference(HUBER, make_data(HUBER))
     assert verdict(reference, with_huber.final, reference.loss)[0]
     # the loss really changed: updates where residuals exceed delta are clipped under Huber

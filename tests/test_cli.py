@@ -9,7 +9,7 @@ import pytest
 
 from fitways import command
 from impls.problem import Config, make_data
-from tests.helpers import EVERY_INSTALLED, INSTALLED, LINE, MLP, final, record, strict_json
+from tests.helpers import EVERY_INSTALLED, INSTALLED, LINE, MLP, final, logged, strict_json
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -92,7 +92,7 @@ def test_log_every_15_prints_the_textbooks_ten_lines(capsys):
     assert command.main(["--impl", "gradient_tape", "--repeat", "1", "--log-every", "15"]) == 0
     lines = [line.strip() for line in capsys.readouterr().out.splitlines() if line.strip().startswith("At step")]
     assert [line.split(",")[0] for line in lines] == [f"At step {300 * k}" for k in range(10)]
-    trajectory = record("gradient_tape", Config())
+    trajectory = logged("gradient_tape", Config())
     W, b = trajectory["W"][0], trajectory["b"][0]
     assert lines[0] == f"At step 0, loss = {trajectory.loss[0]:.4f}, W = {W:.4f}, b = {b:.4f}"
 

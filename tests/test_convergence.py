@@ -8,7 +8,7 @@ import pytest
 
 from fitways.checks import TOLERANCE, verdict
 from impls.problem import Config, make_data
-from tests.helpers import INSTALLED, LINE, final, record
+from tests.helpers import INSTALLED, LINE, final, logged
 
 # One pass in, SGD sits within a few 1e-4 of the closed-form fit; 2e-3 leaves room for the last
 # batch's jitter and is still five times tighter than the convergence rule.
@@ -24,7 +24,7 @@ def closed_form(config):
 @pytest.mark.parametrize("name", INSTALLED)
 def test_reaches_the_true_line(name, seed):
     config = Config(seed=seed)
-    trajectory = record(name, config)
+    trajectory = logged(name, config)
     assert trajectory.diverged_at is None and trajectory.updates_run == config.updates
     W, b = trajectory.final["W"], trajectory.final["b"]
     assert abs(W - 2.0) < TOLERANCE and abs(b + 1.0) < TOLERANCE, (W, b)

@@ -27,9 +27,9 @@ def test_parameters_and_results_land_on_the_requested_device(name, device):
     config = Config(updates=30)
     built = runner(name, config, device)
     assert built.placed_on() == device.lstrip("/")
-    ours = built.record()
+    ours = built.trajectory()
     assert built.placed_on() == device.lstrip("/")  # still there after fit() and the graph loop
-    other = runner(name, config, "/CPU:1" if device == "/CPU:0" else "/CPU:0").record()
+    other = runner(name, config, "/CPU:1" if device == "/CPU:0" else "/CPU:0").trajectory()
     np.testing.assert_array_equal(ours["W"], other["W"])  # same ops, other device: the same bits
 
 
@@ -38,7 +38,7 @@ def test_parameters_and_results_land_on_the_requested_device(name, device):
 def test_a_network_lesson_lands_on_the_requested_device(name):
     config = MLP.Config(updates=5)
     assert runner(name, config, "/CPU:1").placed_on() == "CPU:1"
-    ours, other = runner(name, config, "/CPU:1").record(), runner(name, config, "/CPU:0").record()
+    ours, other = runner(name, config, "/CPU:1").trajectory(), runner(name, config, "/CPU:0").trajectory()
     np.testing.assert_array_equal(ours["W1"], other["W1"])
 
 

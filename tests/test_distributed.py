@@ -6,7 +6,7 @@ import pytest
 
 from fitways import command, multiworker
 from impls.problem import Config
-from tests.helpers import HAS_TENSORFLOW, LINE, record
+from tests.helpers import HAS_TENSORFLOW, LINE, logged
 from tests.test_equivalence import assert_same_trajectory
 
 pytestmark = pytest.mark.skipif(not HAS_TENSORFLOW, reason="TensorFlow is not installed")
@@ -18,9 +18,9 @@ MULTI_EPOCH = Config(samples=1000, batch_size=36, updates=60, seed=3)  # 36: spl
 @pytest.mark.parametrize("replicas", [1, 2, 4])
 @pytest.mark.parametrize("name", MIRRORED)
 def test_mirrored_follows_numpy_with_any_number_of_replicas(name, replicas):
-    ours = record(name, MULTI_EPOCH, replicas=replicas)
+    ours = logged(name, MULTI_EPOCH, replicas=replicas)
     assert ours.updates[-1] == MULTI_EPOCH.updates and ours.diverged_at is None
-    assert_same_trajectory(ours, record("numpy_manual", MULTI_EPOCH))
+    assert_same_trajectory(ours, logged("numpy_manual", MULTI_EPOCH))
 
 
 @pytest.mark.slow
@@ -53,9 +53,9 @@ def worker_processes():
 @pytest.mark.slow
 def test_two_worker_processes_follow_numpy_and_leave_nothing_behind():
     config = Config()
-    result = multiworker.run(LINE, "tf_multiworker", config, record=True, runs=1)
+    result = multiworker.run(LINE, "tf_multiworker", config, logged=True, runs=1)
     ours = multiworker.trajectory(LINE, config, result.rows)
-    assert_same_trajectory(ours, record("numpy_manual", config))
+    assert_same_trajectory(ours, logged("numpy_manual", config))
     assert result.final == pytest.approx((ours.final["W"], ours.final["b"]), abs=1e-7)
     assert not worker_processes()
 

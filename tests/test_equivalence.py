@@ -11,7 +11,7 @@ import pytest
 
 from impls.numpy_manual import Trainer as NumpyTrainer
 from impls.problem import Config, Data, make_data
-from tests.helpers import INSTALLED, LINE, final, record
+from tests.helpers import INSTALLED, LINE, final, logged
 
 RTOL, ATOL = 1e-5, 1e-6  # float32 has ~7 digits; 150 updates of rounding stay well inside this
 CONFIGS = {
@@ -35,7 +35,7 @@ def assert_same_trajectory(ours, numpy_run):
 @pytest.mark.parametrize("config", CONFIGS.values(), ids=CONFIGS.keys())
 @pytest.mark.parametrize("name", [n for n in INSTALLED if n != "numpy_manual"])
 def test_same_trajectory_as_numpy(name, config):
-    ours, numpy_run = record(name, config), record("numpy_manual", config)
+    ours, numpy_run = logged(name, config), logged("numpy_manual", config)
     assert numpy_run.updates.tolist() == list(range(1, config.updates + 1))
     assert ours.updates[-1] == config.updates and ours.diverged_at is None
     assert_same_trajectory(ours, numpy_run)
@@ -47,7 +47,7 @@ def test_the_timed_run_ends_where_the_recorded_run_ends(name):
     """The timed path (no log) and the recorded path (log) are the same training, bit for bit or,
     where they are two compiled programs, to float32 rounding."""
     config = Config(seed=5)
-    recorded = record(name, config)
+    recorded = logged(name, config)
     timed = final(name, config)
     for parameter in LINE.parameters:
         np.testing.assert_allclose(timed[parameter], recorded.final[parameter], rtol=1e-6, atol=1e-7)
@@ -61,7 +61,7 @@ def test_trajectories_would_differ_with_another_batch_order():
     reordered = NumpyTrainer(config, Data(data.x[::-1].copy(), data.y[::-1].copy()))
     Ws = []
     reordered.train(log=lambda update, loss, W, b: Ws.append(float(W)))
-    numpy_run = record("numpy_manual", config)
+    numpy_run = logged("numpy_manual", config)
     assert abs(Ws[-1] - numpy_run["W"][-1]) < 0.01
     assert not np.allclose(Ws, numpy_run["W"], rtol=RTOL, atol=ATOL)
 
@@ -75,6 +75,6 @@ FLOOR_CONFIGS = {**CONFIGS, "batch 4096": Config(samples=2**16, batch_size=4096,
 def test_the_floor_follows_numpy_to_two_float32_steps(config):
     """numba_loop sums in float64 in one pass, numpy_manual in float32 array calls: after every update
     their W and b differ by rounding only, far inside the tolerance every other trainer is held to."""
-    floor, numpy_run = record("numba_loop", config), record("numpy_manual", config)
+    floor, numpy_run = logged("numba_loop", config), logged("numpy_manual", config)
     for parameter in LINE.parameters:
         np.testing.assert_allclose(floor[parameter], numpy_run[parameter], rtol=0, atol=FLOOR_ATOL)

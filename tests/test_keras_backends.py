@@ -7,7 +7,7 @@ import pytest
 from fitways.keras_process import BackendError, BackendProcess
 from fitways.registry import LINE_TRAINERS, framework_of
 from impls.problem import Config
-from tests.helpers import INSTALLED, record, runner
+from tests.helpers import INSTALLED, logged, runner
 
 pytestmark = pytest.mark.slow
 KERAS_BACKENDS = [name for name in LINE_TRAINERS if LINE_TRAINERS[name].module == "impls.keras_fit_backend"]
@@ -23,11 +23,11 @@ def test_each_runs_on_its_own_backend_and_follows_keras_on_tensorflow(name):
     installed(name)
     config = Config(updates=40)
     assert runner(name, config).trainer.keras_backend() == LINE_TRAINERS[name].runs.backend  # as Keras there says
-    ours, tensorflow = record(name, config), record("keras_fit", config)
+    ours, tensorflow = logged(name, config), logged("keras_fit", config)
     for parameter in ("W", "b"):
         np.testing.assert_allclose(ours[parameter], tensorflow[parameter], rtol=1e-5, atol=1e-6)
     # control: the same comparison against a run on other data must fail
-    other = record("keras_fit", Config(updates=40, seed=1))
+    other = logged("keras_fit", Config(updates=40, seed=1))
     assert not np.allclose(ours["W"], other["W"], rtol=1e-5, atol=1e-6)
 
 
@@ -41,6 +41,6 @@ def test_a_failure_in_the_backend_process_is_one_error_naming_it_and_it_ends_cle
     installed("keras_fit_jax")
     process = BackendProcess("jax")  # one of its own, not the session's
     with pytest.raises(BackendError, match=r"^Keras on jax: IndexError"):
-        process.call(op="train", id=7, record=False)  # no trainer 7 was built
+        process.call(op="train", id=7, logged=False)  # no trainer 7 was built
     process.close()
     assert process.process.poll() is not None

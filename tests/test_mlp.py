@@ -21,7 +21,7 @@ from fitways import command
 from fitways.checks import verdict
 from fitways.problems import sgd_float64
 from impls.mlp import numpy_manual as mlp_numpy
-from tests.helpers import MLP, MLP_INSTALLED, final, record
+from tests.helpers import MLP, MLP_INSTALLED, final, logged
 
 RTOL, ATOL = 1e-5, 1e-5
 CONFIGS = {
@@ -41,7 +41,7 @@ def assert_same_trajectory(ours, numpy_run):
 @pytest.mark.parametrize("config", CONFIGS.values(), ids=CONFIGS.keys())
 @pytest.mark.parametrize("name", [n for n in MLP_INSTALLED if n != "numpy_manual"])
 def test_same_trajectory_as_numpys_backpropagation(name, config):
-    ours, numpy_run = record(name, config), record("numpy_manual", config)
+    ours, numpy_run = logged(name, config), logged("numpy_manual", config)
     assert ours.updates.tolist() == list(range(1, config.updates + 1)) and ours.diverged_at is None
     assert_same_trajectory(ours, numpy_run)
 
@@ -50,7 +50,7 @@ def test_same_trajectory_as_numpys_backpropagation(name, config):
 @pytest.mark.parametrize("name", MLP_INSTALLED)
 def test_the_timed_run_ends_where_the_recorded_run_ends_and_converges(name):
     config = CONFIGS["default"]
-    timed, recorded = final(name, config), record(name, config).final
+    timed, recorded = final(name, config), logged(name, config).final
     for parameter in MLP.parameters:
         np.testing.assert_allclose(timed[parameter], recorded[parameter], rtol=1e-6, atol=1e-6)
     data = MLP.make_data(config)
@@ -61,7 +61,7 @@ def test_the_timed_run_ends_where_the_recorded_run_ends_and_converges(name):
 def test_the_comparison_fails_for_a_backpropagation_with_a_factor_dropped(monkeypatch):
     """The control: numpy's backprop without tanh′ = 1 − h² runs, but leaves the others' path."""
     config = CONFIGS["default"]
-    right, numpy_run = mlp_numpy.mse, record("numpy_manual", config)  # before the patch: it would use it too
+    right, numpy_run = mlp_numpy.mse, logged("numpy_manual", config)  # before the patch: it would use it too
     monkeypatch.setattr(mlp_numpy, "mse", lambda r, x, h, w2: right(r, x, np.zeros_like(h), w2)[:3] + right(r, x, h, w2)[3:])
     broken = mlp_numpy.Trainer(config, MLP.make_data(config))
     rows = []

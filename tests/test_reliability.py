@@ -7,7 +7,7 @@ import pytest
 from fitways import command, suite
 from fitways.checks import divergence_bound
 from impls.problem import Config, make_data
-from tests.helpers import INSTALLED, LINE, record, runner, strict_json
+from tests.helpers import INSTALLED, LINE, logged, runner, strict_json
 
 TOO_LARGE_LR = Config(lr=1.0)  # |1 − 2·lr·E[x²]| = |1 − 2·8.3| > 1: every update overshoots further
 
@@ -15,15 +15,15 @@ TOO_LARGE_LR = Config(lr=1.0)  # |1 − 2·lr·E[x²]| = |1 − 2·8.3| > 1: eve
 @pytest.mark.slow
 @pytest.mark.parametrize("name", INSTALLED)
 def test_divergence_is_noticed_by_one_rule_for_every_trainer(name):
-    trajectory = record(name, TOO_LARGE_LR)
-    numpy_run = record("numpy_manual", TOO_LARGE_LR)
+    trajectory = logged(name, TOO_LARGE_LR)
+    numpy_run = logged("numpy_manual", TOO_LARGE_LR)
     assert trajectory.diverged_at is not None and trajectory.diverged_at < TOO_LARGE_LR.updates
     bound = divergence_bound(LINE, TOO_LARGE_LR)
     assert (np.abs(trajectory["W"]) <= bound).all() and (np.abs(trajectory["b"]) <= bound).all()  # only sane records stay
     if trajectory.every_update:  # the same update for everyone who sees every update
         assert trajectory.diverged_at == numpy_run.diverged_at
         assert trajectory.divergence == f"diverged at update {numpy_run.diverged_at}"
-    else:  # keras_fit_tuned: the first record at or after it
+    else:  # keras_fit_tuned: the first row at or after it
         assert trajectory.divergence == f"diverged by update {trajectory.diverged_at}"
         assert 0 <= trajectory.diverged_at - numpy_run.diverged_at < 64
 
@@ -35,7 +35,7 @@ def test_a_huge_but_finite_w_is_divergence_too(name):
     if name not in INSTALLED:
         pytest.skip(f"{name} is not installed")
     config = Config(batch_size=1, samples=3000)
-    trajectory, numpy_run = record(name, config), record("numpy_manual", config)
+    trajectory, numpy_run = logged(name, config), logged("numpy_manual", config)
     assert numpy_run.diverged_at is not None
     assert 0 <= trajectory.diverged_at - numpy_run.diverged_at < (1 if trajectory.every_update else 64)
 
@@ -48,7 +48,7 @@ def test_divergence_is_reported_not_crashed_on(capsys, tmp_path):
     )
     assert code == 1
     out = capsys.readouterr().out
-    first = record("numpy_manual", TOO_LARGE_LR).diverged_at
+    first = logged("numpy_manual", TOO_LARGE_LR).diverged_at
     assert f"no: diverged at update {first}" in out and "nan" not in out.lower() and "inf" not in out.lower()
     for result in strict_json(path.read_text())["results"]:
         assert result["converged"] is False and result["diverged_at"] == first
@@ -66,7 +66,7 @@ def test_same_seed_same_data_other_seed_other_data():
 @pytest.mark.parametrize("name", INSTALLED)
 def test_repeated_runs_give_identical_bits(name):
     config = Config(seed=9, updates=40)
-    first, second = record(name, config), record(name, config)
+    first, second = logged(name, config), logged(name, config)
     np.testing.assert_array_equal(first["W"], second["W"])
     np.testing.assert_array_equal(first["b"], second["b"])
     assert runner(name, config).train() == runner(name, config).train()

@@ -161,7 +161,7 @@ def test_a_lesson_run_alone_prints_the_textbooks_log_and_no_start_up_noise():
 
 def test_the_multi_worker_time_limit_grows_with_the_work():
     """The fixed 120 s was exceeded by a valid request: 5000 updates, 11 timed runs and a recorded one."""
-    limit = multiworker.time_limit(Config(updates=5000), runs=11, record=True)
+    limit = multiworker.time_limit(Config(updates=5000), runs=11, logged=True)
     assert limit >= 5000 * 12 * 0.01 + 30  # 10 ms an update (five times what it takes here) and start-up
     assert multiworker.time_limit(Config(updates=10000), 11, True) > limit
 
@@ -203,7 +203,7 @@ def test_ctrl_z_stops_the_workers_and_sigterm_cleans_up(tmp_path):
     [
         ("benchmarks.summarize", ["--help"]),
         ("benchmarks.sweep_batch_size", ["--help"]),
-        pytest.param("fitways.anatomy", ["--help"], marks=pytest.mark.slow),  # it imports TensorFlow
+        ("benchmarks.anatomy", ["--help"]),  # it parses before it imports TensorFlow
     ],
     ids=["summarize", "sweep", "anatomy"],
 )
@@ -211,7 +211,7 @@ def test_help_needs_no_docstring_at_run_time(monkeypatch, capsys, name, argv):
     """python -OO strips __doc__; --help reads the docstring from the source instead."""
     module = importlib.import_module(name)  # here, not at collection: no framework loads for the fast tier
     monkeypatch.setattr(module, "__doc__", None)
-    main = module.parse if name == "fitways.anatomy" else module.main
+    main = module.main
     try:
         code = main(argv)
     except SystemExit as exit_info:

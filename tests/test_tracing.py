@@ -14,14 +14,14 @@ def test_traces_once_over_many_runs(name):
     built = runner(name, Config(seed=11))
     built.train()
     built.reset()
-    built.record()
+    built.trajectory()
     first = built.tracing_counts()
-    assert first and all(count <= 2 for count in first.values()), first  # record=True/False: two at most
+    assert first and all(count <= 2 for count in first.values()), first  # keep_log=True/False: two at most
     for _ in range(10):
         built.reset()
         built.train()
         built.reset()
-        built.record()
+        built.trajectory()
     assert built.tracing_counts() == first
 
 
@@ -51,6 +51,6 @@ def test_keras_fit_tuned_runs_64_updates_per_call_under_xla():
     """Python sees the model once per execution of 64 updates; and Keras, which silently drops
     jit_compile when it thinks XLA unsupported (e.g. with op determinism on), kept it."""
     built = runner("keras_fit_tuned", Config(seed=12))
-    trajectory = built.record()
+    trajectory = built.trajectory()
     assert trajectory.updates.tolist() == [64, 128, 150]
     assert built.trainer.model.jit_compile is True

@@ -39,20 +39,20 @@ class Trainer:
         return loss
 
     @tf.function(jit_compile=True)
-    def train_loop(self, record):
+    def train_loop(self, keep_log):
         size = self.config.batch_size  # a fixed slice size, so every batch has one shape (XLA needs that)
         batches = self.config.batches_per_epoch
-        width = 1 + 3 * self.config.hidden + 1  # a record: the loss, then W1, b1, w2 and b2 in a row
-        rows = tf.TensorArray(tf.float32, size=self.config.updates if record else 0, element_shape=[width])
+        width = 1 + 3 * self.config.hidden + 1  # a row: the loss, then W1, b1, w2 and b2
+        rows = tf.TensorArray(tf.float32, size=self.config.updates if keep_log else 0, element_shape=[width])
         for update in tf.range(self.config.updates):  # AutoGraph: a tf.while_loop, not a Python loop
             start = (update % batches) * size  # epoch after epoch, in order
             loss = self.update(tf.slice(self.x, [start], [size]), tf.slice(self.y, [start], [size]))
-            if record:  # a Python bool: decided once, while tracing
+            if keep_log:  # a Python bool: decided once, while tracing
                 rows = rows.write(update, tf.concat([[loss], self.W1, self.b1, self.w2, [self.b2]], axis=0))
         return rows.stack()
 
     def train(self, log=None):
-        rows = self.train_loop(record=log is not None).numpy()
+        rows = self.train_loop(keep_log=log is not None).numpy()
         if log:
             H = self.config.hidden
             for update, row in enumerate(rows):  # back into (loss, W1, b1, w2, b2)
