@@ -129,11 +129,11 @@ def _bench_cells(sources):
         raise RenderError(f"docs/benchmarks.json: {error}") from None
 
 
-def render_compare_table(sources):
+def render_compare_table(sources, file="compare.json"):
     from fitways.problems import PROBLEMS
     from fitways.report import print_table
 
-    document = sources.read("compare.json")
+    document = sources.read(file)
     problem = PROBLEMS[document["problem"]]
     config = problem.Config(**document["config"])
     reference = problem.reference(config, problem.make_data(config))  # the same seeded data: the same reference
@@ -257,7 +257,79 @@ def render_width_crossovers(sources):
     return "Faster than numpy_manual at every larger width measured: " + "; ".join(said) + "."
 
 
+def significant(value, digits):
+    """value rounded to `digits` significant figures: 1,783.2 → 1,780.0 for 3."""
+    return float(f"{value:.{digits}g}")
+
+
+def render_mlp_table(sources):
+    """The network's compare table, docs/mlp.json re-printed."""
+    return render_compare_table(sources, "mlp.json")
+
+
+def render_mlp(sources, file, what):
+    """A figure of the network's compare run docs/FILE.json: the worst distance of any trainer to the
+    float64 replay, the worst loss, the best straight line's loss, and that loss over the noise's variance."""
+    from fitways.problems import PROBLEMS
+
+    document = sources.read(f"{file}.json")
+    rows = [row for row in document["results"] if "error" not in row and row["parameters"] is not None]
+    if not rows:
+        raise RenderError(f"mlp:{file}:{what}: docs/{file}.json has no trained row")
+    line_loss = document["reference"]["ceiling"] * PROBLEMS["mlp"].LEARNED
+    shown = {
+        "distance": lambda: f"{max(row['distance_to_reference'] for row in rows):.1g}",
+        "loss": lambda: f"{max(row['loss'] for row in rows):.2g}",
+        "line-loss": lambda: f"{line_loss:.2g}",
+        "over-noise": lambda: f"{significant(line_loss / (document['config']['noise'] ** 2 / 12), 2):,.0f}",
+        "updates": lambda: f"{document['config']['updates']:,}",
+    }
+    if what not in shown:
+        raise RenderError(f"mlp:{file}:{what}: what is one of {', '.join(shown)}")
+    return shown[what]()
+
+
+def cost_point(sources, method, n):
+    points = sources.read("gradient_cost.json")["cost"].get(method, {}).get("points", [])
+    if n == "last":
+        if not points:
+            raise RenderError(f"gc: {method} has no points in docs/gradient_cost.json")
+        return points[-1]
+    point = next((p for p in points if p["n"] == int(n)), None)
+    if point is None:
+        raise RenderError(f"gc: {method} has no point at n = {n} in docs/gradient_cost.json")
+    return point
+
+
+def render_gradient_cost(sources, kind, *arguments):
+    """Figures of docs/gradient_cost.json:
+        gc:ratio:METHOD:N       forward passes one gradient costs at n = N (or "last": where it stopped)
+        gc:n:METHOD:last        the last n a method ran
+        gc:constant:METHOD      reverse mode's forward passes at the largest n
+        gc:accuracy:PROBLEM:PRECISION:best|textbook:h|error
+        gc:cap                  the time cap, s"""
+    document = sources.read("gradient_cost.json")
+    try:
+        if kind == "ratio":
+            ratio = cost_point(sources, *arguments)["ratio"]
+            return f"{significant(ratio, 3):,.0f}" if ratio >= 100 else f"{ratio:.2g}"
+        if kind == "n":
+            return f"{cost_point(sources, *arguments)['n']:,}"
+        if kind == "constant":
+            return f"{document['constants'][arguments[0]]['ratio']:.2g}"
+        if kind == "accuracy":
+            problem, precision, which, field = arguments
+            value = document["accuracy"][problem][precision][which][field]
+            return f"{value:.1e}".replace("e-0", "e-")
+        if kind == "cap":
+            return f"{document['settings']['cap_seconds']:g}"
+    except (KeyError, TypeError, ValueError) as error:
+        raise RenderError(f"gc:{kind}:{':'.join(arguments)}: not in docs/gradient_cost.json ({error})") from None
+    raise RenderError(f"gc:{kind}: unknown (ratio, n, constant, accuracy, cap)")
+
+
 NAMED = {
+    "mlp-table": render_mlp_table,
     "width-table": render_width_table,
     "width-crossovers": render_width_crossovers,
     "compare-table": render_compare_table,
@@ -272,6 +344,7 @@ VALUES = {  # name: (function, how many arguments after the name)
     "per-update": (lambda sources, a: render_cost(sources, "seconds_per_update", a), 1),
     "per-call": (lambda sources, a: render_cost(sources, "seconds_per_call", a), 1),
     "floor": (render_floor, 2),
+    "mlp": (render_mlp, 2),
 }
 
 
@@ -279,6 +352,8 @@ def render_region(name, sources):
     if name in NAMED:
         return NAMED[name](sources)
     kind, *arguments = name.split(":")
+    if kind == "gc":
+        return render_gradient_cost(sources, *arguments)
     if kind not in VALUES or len(arguments) != VALUES[kind][1]:
         raise RenderError(f"unknown region {name!r} (see fitways/readme.py for the names)")
     return VALUES[kind][0](sources, *arguments)
