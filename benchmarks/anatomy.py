@@ -13,7 +13,8 @@ from collections import Counter
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
 
 from fitways.cli import docstring  # noqa: E402
-from fitways.output import prepare_terminal  # noqa: E402
+from fitways.output import path_problem, prepare_terminal  # noqa: E402
+from fitways.signals import run_command  # noqa: E402
 
 DEFAULT_REPEAT = 41
 
@@ -38,7 +39,12 @@ def parse(argv):
     parser.add_argument(
         "--repeat", type=repeat_count, default=DEFAULT_REPEAT, help=f"rounds per median (default {DEFAULT_REPEAT})"
     )
-    return parser.parse_args(argv)
+    parser.add_argument("--json", metavar="PATH", help="also write the figures printed as JSON (the README's source)")
+    args = parser.parse_args(argv)
+    bad_path = args.json is not None and path_problem(args.json, ".json")
+    if bad_path:
+        parser.error(f"--json {bad_path}")
+    return args
 
 
 def types(ops):
@@ -60,7 +66,6 @@ def main(argv=None):
         PLUMBING,
         STATE,
         UNITEMISED,
-        Config,
         breakdown,
         build,
         called_ops,
@@ -77,6 +82,7 @@ def main(argv=None):
         optimized_hlo,
         train_costs,
     )  # fmt: skip  (after parsing: it imports TensorFlow)
+    from impls.problem import Config
 
     config = Config()
     trainers = build(config)
@@ -90,6 +96,8 @@ def main(argv=None):
     eager.update(x, y)  # first calls build caches; what follows is the steady state
     ops = eager_ops(eager, x, y)
     kernels = eager_kernels(eager, x, y)
+    figures = {"repeat": args.repeat, "ops": len(ops), "kernels": len(kernels)}
+    figures.update({f"ops_{phase}": sum(op.phase == phase for op in ops) for phase in ("forward", "gradient", "apply")})
     p("\n1. Eager: gradient_tape")
     p("   eager: every op runs the moment Python reaches it, one at a time, and returns a concrete tensor.")
     p("   dispatch: getting one op from Python to its kernel: wrappers, checks, kernel lookup, placement.")
@@ -115,6 +123,7 @@ def main(argv=None):
       f"Const; Identity/NoOp: outputs), state {sum(t in STATE for t in outer)}, calls {sum(t in CALLS for t in outer)},"
       f" arithmetic {sum(t not in PLUMBING | STATE | CALLS for t in outer)}")
     p(f"   the call runs loss_and_gradient's graph: {len(inner)} ops: {_sorted_counts(inner)}")
+    figures.update(graph_ops=len(outer), called_ops=len(inner))
 
     loop = loop_ops(trainers["tf_graph_loop"])
     p("\n3. The whole loop in one graph: tf_graph_loop")
@@ -124,6 +133,7 @@ def main(argv=None):
       f"cond {len(loop['cond'])} ops, body {len(loop['body'])} ops:")
     p(f"     {_sorted_counts(loop['body'])}")
     p(f"   the body's call runs loss_and_gradient: {len(loop['call'])} ops (arguments are not ops here)")
+    figures.update(loop_body=len(loop["body"]), loop_call=len(loop["call"]))
 
     xla = trainers["tf_xla"]
     hlo = optimized_hlo(xla)
@@ -137,6 +147,7 @@ def main(argv=None):
     p(f"   {len(hlo.splitlines())} lines of HLO, {len(hlo_instructions(hlo, 'while'))} while loop, "
       f"{len(fusions)} fusions: {' '.join(fusions)}")
     p(f"   gone: {' '.join(dropped) or 'nothing'} (the loss is never read when keep_log=False, so it is not computed)")
+    figures["fusions"] = len(fusions)
 
     times = breakdown(trainers, args.repeat)
     p("\n5. Where the time of one update goes (us, medians)")
@@ -148,14 +159,25 @@ def main(argv=None):
         total = sum(us for _, us, _ in rest)
         p(f"     {'sum of the parts':<34}{total:>9.1f}   {100 * total / whole:.0f}% of the whole")
         p(f"     {'whole - sum':<34}{whole - total:>9.1f}   {UNITEMISED[way]}")
+        figures[way.split(" (")[1].rstrip(")")] = {  # by trainer: gradient_tape, tf_function, numpy_manual
+            "whole": whole, "parts": [us for _, us, _ in rest], "sum": total, "percent": 100 * total / whole,
+            "unexplained": whole - total,
+        }  # fmt: skip
     phases = eager_phases(eager, args.repeat)
     counts = Counter(op.phase for op in ops)
     p("   the eager update by phase, each timed apart (us; ops in that phase; us per op):")
     for (label, us), phase in zip(phases.items(), ("forward", "gradient", "apply")):
         p(f"     {label:<34}{us:>9.1f}   {counts[phase]:>2} ops, {us / counts[phase]:6.1f} per op")
+        figures[f"phase_{phase}"], figures[f"per_op_{phase}"] = us, us / counts[phase]
     p(f"     {'sum of the phases':<34}{sum(phases.values()):>9.1f}")
+    figures["phases_sum"] = sum(phases.values())
     calls = numpy_calls(trainers["numpy_manual"], *trainers["numpy_manual"].batches[0])
     p(f"   numpy's calls: {' '.join(name for _, name in calls)}")
+    figures["numpy_calls"] = len(calls)
+    figures.update({f"numpy_{kind}_calls": n for kind, n in Counter(kind for kind, _ in calls).items()})
+    figures["one_op"] = figures["gradient_tape"]["parts"][1] / figures["ops"]  # the dispatch part is ops × one op
+    figures["one_array"] = figures["numpy_manual"]["parts"][1] / figures["numpy_array_calls"]
+    figures["one_scalar"] = figures["numpy_manual"]["parts"][2] / figures["numpy_scalar_calls"]
 
     keras_trainer, fit_repeat = trainers["keras_fit"], max(3, args.repeat // 8)
     python_calls, hooks = fit_calls(keras_trainer)
@@ -168,7 +190,13 @@ def main(argv=None):
                       ("tf_xla", "one call"), ("numpy_manual", "Python loop")):  # fmt: skip
         per_call, per_update = train_costs(name, config, fit_repeat)
         p(f"   {name + f' ({how})':<36}{per_call:>9.1f} {per_update:>11.3f}")
+        figures[f"{name}_per_call"], figures[f"{name}_per_update"] = per_call, per_update
     p(f"   per update, fit makes {python_calls:.0f} Python function calls, {hooks:.0f} of them callback hooks")
+    figures.update(fit_calls=python_calls, fit_hooks=hooks)
+    if args.json:
+        from fitways.report import write_json
+
+        write_json(args.json, figures)
     return 0
 
 
@@ -177,4 +205,4 @@ def _sorted_counts(op_types):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_command(main))

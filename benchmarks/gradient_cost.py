@@ -27,6 +27,7 @@ from fitways.cli import HelpFormatter, Parser, UsageError, docstring, number  # 
 from fitways.frameworks import FRAMEWORKS  # noqa: E402
 from fitways.gradient_cost import MAX_N, METHODS  # noqa: E402
 from fitways.output import OutputError, path_problem, prepare_terminal, warn  # noqa: E402
+from fitways.signals import run_command  # noqa: E402
 
 MAX_CAP_S = 600.0
 FIGURES = ("gradient_cost.png", "gradient_accuracy.png")
@@ -172,8 +173,4 @@ def print_report(document):
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        warn("\ninterrupted")
-        sys.exit(130)
+    sys.exit(run_command(main))

@@ -19,9 +19,9 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
 from fitways.cli import Parser, UsageError, choose_trainers, docstring, number, plan_runs  # noqa: E402
 from fitways.environment import check as check_environment  # noqa: E402
 from fitways.frameworks import load as load_frameworks  # noqa: E402
-from fitways.output import OutputError, exit_status, path_problem, prepare_terminal, warn  # noqa: E402
+from fitways.output import OutputError, path_problem, prepare_terminal, warn  # noqa: E402
 from fitways.problems import PROBLEMS  # noqa: E402
-from fitways.signals import end_cleanly  # noqa: E402
+from fitways.signals import run_command  # noqa: E402
 
 DEFAULT_BATCH_SIZES = ",".join(str(4**k) for k in range(2, 11))  # 16 … 2^20; below ~16, lr 0.1 can diverge
 DEFAULT_LINE_TRAINERS = ["numpy_manual", "tf_function", "tf_xla", "jax_loop", "numba_loop"]
@@ -128,9 +128,4 @@ def sweep(args, problem, extra, sizes, runs):
 
 
 if __name__ == "__main__":
-    end_cleanly()
-    try:
-        sys.exit(exit_status(main()))
-    except KeyboardInterrupt:
-        warn("\ninterrupted")
-        sys.exit(130)
+    sys.exit(run_command(main))

@@ -19,6 +19,7 @@ from fitways.cli import Parser, UsageError, choose_trainers, docstring, number, 
 from fitways.frameworks import load as load_frameworks  # noqa: E402
 from fitways.output import OutputError, path_problem, prepare_terminal, warn  # noqa: E402
 from fitways.problems import PROBLEMS  # noqa: E402
+from fitways.signals import run_command  # noqa: E402
 
 MLP = PROBLEMS["mlp"]
 DEFAULT_WIDTHS = "1,4,16,64,256,1024,4096"
@@ -120,8 +121,4 @@ def sweep(args, sizes, runs):
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        warn("\ninterrupted")
-        sys.exit(130)
+    sys.exit(run_command(main))

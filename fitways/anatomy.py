@@ -11,17 +11,14 @@ can check it; the script only prints. Times are medians over --repeat rounds, in
 
 Two private TensorFlow modules are used, each in one place: tensorflow.python.framework.op_callbacks
 (eager_ops: the hook TensorFlow's own debugging tools use to see every op) and the profiler's
-XSpace protobuf (eager_kernels: to read what tf.profiler recorded). tests/test_anatomy.py checks
-each against an independent count.
+XSpace protobuf (eager_kernels, through fitways.timeline.trace: to read what tf.profiler recorded).
+tests/test_anatomy.py checks each against an independent count.
 """
 
 import dataclasses
-import glob
 import itertools
-import os
 import statistics
 import sys
-import tempfile
 import time
 from collections import Counter, namedtuple
 
@@ -31,7 +28,6 @@ import impls  # noqa: F401  (first: KERAS_BACKEND and TF_CPP_MIN_LOG_LEVEL befor
 import numpy as np
 import tensorflow as tf
 from tensorflow.python.framework import op_callbacks  # private: the eager op hook
-from tensorflow.tsl.profiler.protobuf import xplane_pb2  # private: the profiler's trace format
 
 from fitways.timing import fit_line, second_length
 from impls import gradient_tape, keras_fit, numpy_manual, tf_function, tf_graph_loop, tf_xla
@@ -86,17 +82,13 @@ def eager_ops(trainer, x, y):
 def eager_kernels(trainer, x, y, updates=5):
     """The kernels tf.profiler sees per eager update, in order (median run of `updates`): eager_ops plus
     _EagerConst, the op that turns a Python value (a shape, an axis list) into a tensor."""
-    with tempfile.TemporaryDirectory() as logdir:
-        tf.profiler.experimental.start(logdir)
-        try:
-            for _ in range(updates):
-                trainer.update(x, y)
-        finally:
-            tf.profiler.experimental.stop()
-        (path,) = glob.glob(os.path.join(logdir, "**", "*.xplane.pb"), recursive=True)
-        space = xplane_pb2.XSpace()
-        with open(path, "rb") as file:
-            space.ParseFromString(file.read())
+    from fitways.timeline import trace
+
+    def run():
+        for _ in range(updates):
+            trainer.update(x, y)
+
+    space = trace(run)
     prefix = "EagerLocalExecute: "
     kernels = []
     for plane in space.planes:

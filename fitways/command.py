@@ -23,10 +23,10 @@ from fitways.cli import (
 )
 from fitways.environment import check as check_environment
 from fitways.frameworks import load as load_frameworks
-from fitways.output import OutputError, directory_problem, exit_status, path_problem, prepare_terminal, warn
+from fitways.output import OutputError, directory_problem, path_problem, prepare_terminal, warn
 from fitways.problems import DEFAULT, PROBLEMS
 from fitways.registry import BASELINE
-from fitways.signals import end_cleanly
+from fitways.signals import run_command
 from impls.problem import LOSSES
 
 DEFAULTS = PROBLEMS[DEFAULT].Config()
@@ -174,11 +174,5 @@ def gradient_checkable(problem, names, notes, named):
 
 
 def run(argv=None):
-    """main() as a process: its status (1 if stdout failed), 130 with one line on Ctrl-C, and SIGTERM
-    or SIGHUP cleaning up on the way out."""
-    end_cleanly()
-    try:
-        return exit_status(main(argv))
-    except KeyboardInterrupt:
-        warn("\ninterrupted")
-        return 130
+    """main() as a process (fitways.signals.run_command): the `fitways` command and compare.py."""
+    return run_command(main, argv)

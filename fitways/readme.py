@@ -152,16 +152,16 @@ def render_benchmark_table(sources):
         raise RenderError(f"docs/benchmarks.json: {error}") from None
 
 
-def sweep_points(sources):
+def sweep_points(sources, file="batch_sweep.json"):
     """{trainer: {batch_size: seconds per update}} from the sweep, in the sweep's order."""
     lines = {}
-    for point in sources.read("batch_sweep.json")["points"]:
+    for point in sources.read(file)["points"]:
         lines.setdefault(point["trainer"], {})[point["batch_size"]] = point["seconds_per_update"]
     return lines
 
 
-def render_sweep_table(sources):
-    lines = sweep_points(sources)
+def render_sweep_table(sources, file="batch_sweep.json"):
+    lines = sweep_points(sources, file)
     sizes = sorted({size for line in lines.values() for size in line})
     rows = ["| batch | " + " | ".join(lines) + " |", "|---" * (len(lines) + 1) + "|"]
     for size in sizes:
@@ -193,10 +193,10 @@ def cheapest(lines):
     return runs
 
 
-def render_crossovers(sources):
+def render_crossovers(sources, file="batch_sweep.json"):
     """Which line is lowest where, which pairs of lines cross (and between which batch sizes), and
     which pairs never do."""
-    lines = sweep_points(sources)
+    lines = sweep_points(sources, file)
     names = list(lines)
     spans = [
         f"{name} at batch {sizes[0]:,}" + (f" to {sizes[-1]:,}" if len(sizes) > 1 else "")
@@ -328,6 +328,31 @@ def render_gradient_cost(sources, kind, *arguments):
     raise RenderError(f"gc:{kind}: unknown (ratio, n, constant, accuracy, cap)")
 
 
+def render_anatomy(sources, key, *path):
+    """A figure of docs/anatomy.json (python benchmarks/anatomy.py --json): a count as an integer, a
+    time in µs with enough digits, a percentage whole; path indexes into a nested figure."""
+    value = sources.read("anatomy.json")
+    try:
+        for step in (key, *path):
+            value = value[int(step)] if isinstance(value, list) else value[step]
+    except (KeyError, IndexError, ValueError, TypeError):
+        raise RenderError(f"anatomy:{':'.join((key, *path))}: not in docs/anatomy.json") from None
+    if isinstance(value, int) or (key.startswith(("ops", "numpy_", "fit_")) and float(value).is_integer()):
+        return f"{int(value):,}"
+    if path and path[-1] == "percent":
+        return f"{value:.0f}"
+    return micros(value / 1e6)
+
+
+def render_width_ratio(sources, a, b, width):
+    """How many times B's update A's costs at that width, from the width sweep: "24×", "2.1×"."""
+    lines = width_points(sources)
+    try:
+        return times(lines[a][int(width)] / lines[b][int(width)])
+    except (KeyError, ValueError, ZeroDivisionError):
+        raise RenderError(f"width-ratio:{a}:{b}:{width}: not in docs/width_sweep.json") from None
+
+
 NAMED = {
     "mlp-table": render_mlp_table,
     "width-table": render_width_table,
@@ -336,6 +361,8 @@ NAMED = {
     "compare-machine": render_compare_machine,
     "benchmark-table": render_benchmark_table,
     "sweep-table": render_sweep_table,
+    "mlp-sweep-table": lambda sources: render_sweep_table(sources, "mlp_batch_sweep.json"),
+    "mlp-sweep-crossovers": lambda sources: render_crossovers(sources, "mlp_batch_sweep.json"),
     "crossovers": render_crossovers,
     "runs": lambda sources: str(len(sources.compare_runs())),
 }
@@ -345,6 +372,7 @@ VALUES = {  # name: (function, how many arguments after the name)
     "per-call": (lambda sources, a: render_cost(sources, "seconds_per_call", a), 1),
     "floor": (render_floor, 2),
     "mlp": (render_mlp, 2),
+    "width-ratio": (render_width_ratio, 3),
 }
 
 
@@ -354,6 +382,8 @@ def render_region(name, sources):
     kind, *arguments = name.split(":")
     if kind == "gc":
         return render_gradient_cost(sources, *arguments)
+    if kind == "anatomy":
+        return render_anatomy(sources, *arguments)
     if kind not in VALUES or len(arguments) != VALUES[kind][1]:
         raise RenderError(f"unknown region {name!r} (see fitways/readme.py for the names)")
     return VALUES[kind][0](sources, *arguments)

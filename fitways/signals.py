@@ -5,7 +5,7 @@ status is the shell's 128 + the signal's number (143, 129). Without this, Python
 import signal
 import sys
 
-from fitways.output import warn
+from fitways.output import exit_status, warn
 
 ENDING = ("SIGTERM", "SIGHUP")
 
@@ -24,3 +24,14 @@ def _exit(signum, frame):
             signal.signal(getattr(signal, name), signal.SIG_DFL)
     warn(f"\n{signal.Signals(signum).name}: stopping")
     sys.exit(128 + signum)
+
+
+def run_command(main, argv=None):
+    """main(argv) as a process's exit status: SIGTERM and SIGHUP clean up on the way out, a stdout
+    that could not be written is reported (exit 1), Ctrl-C is one line and 130."""
+    end_cleanly()
+    try:
+        return exit_status(main(argv))
+    except KeyboardInterrupt:
+        warn("\ninterrupted")
+        return 130

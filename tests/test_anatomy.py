@@ -1,6 +1,7 @@
 """benchmarks/anatomy.py runs, and the counts it prints (from fitways.anatomy) match counts made here another way."""
 
 import importlib
+import json
 import os
 import re
 import subprocess
@@ -28,17 +29,32 @@ def lesson(name):
 
 
 @pytest.fixture(scope="module")
-def printed():
-    """The command's output with a small --repeat (its timings are not checked, only its counts)."""
-    run = subprocess.run(
-        [sys.executable, "benchmarks/anatomy.py", "--repeat", "3"],
+def run(tmp_path_factory):
+    """The command's output with a small --repeat (its timings are not checked, only its counts), and
+    the figures it wrote with --json."""
+    path = tmp_path_factory.mktemp("anatomy") / "anatomy.json"
+    done = subprocess.run(
+        [sys.executable, "benchmarks/anatomy.py", "--repeat", "3", "--json", str(path)],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=120,
     )
-    assert run.returncode == 0, run.stderr[-2000:]
-    return run.stdout
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout, json.loads(path.read_text())
+
+
+@pytest.fixture(scope="module")
+def printed(run):
+    return run[0]
+
+
+def test_the_json_holds_the_figures_printed(run):
+    text, figures = run
+    assert number_after(text, r"(\d+) ops dispatched per update") == figures["ops"]
+    assert figures["ops_forward"] + figures["ops_gradient"] + figures["ops_apply"] == figures["ops"]
+    assert f"{figures['gradient_tape']['whole']:.1f}" in text and f"{figures['phases_sum']:.1f}" in text
+    assert number_after(text, r"fit makes (\d+) Python function calls") == figures["fit_calls"]
 
 
 def number_after(text, pattern):

@@ -41,6 +41,6 @@ def test_a_failure_in_the_backend_process_is_one_error_naming_it_and_it_ends_cle
     installed("keras_fit_jax")
     process = BackendProcess("jax")  # one of its own, not the session's
     with pytest.raises(BackendError, match=r"^Keras on jax: IndexError"):
-        process.call(op="train", id=7, logged=False)  # no trainer 7 was built
+        process.call(op="train", id=7, keep_log=False)  # no trainer 7 was built
     process.close()
     assert process.process.poll() is not None

@@ -47,7 +47,7 @@ def test_the_measurement_reports_both_costs_and_their_spread():
     # repeat k runs 1 µs slower at both lengths, k = 0, 1, 2: every per-repeat fit has the same slope
     runs = {150: [line(150) + k * 1e-6 for k in range(3)], 7500: [line(7500) + k * 1e-6 for k in range(3)]}
     measured = Measurement(final=(2.0, -1.0), trajectory=None, updates=150, first_seconds=0.5, run_seconds=runs,
-                           record_seconds=[line(150)])  # fmt: skip
+                           logged_seconds=[line(150)])  # fmt: skip
     assert measured.seconds_per_call == pytest.approx(PER_CALL + 1e-6)  # the medians' line
     assert measured.seconds_per_update == pytest.approx(PER_UPDATE)
     low, high = measured.spread["seconds_per_call"]
