@@ -353,7 +353,21 @@ def render_width_ratio(sources, a, b, width):
         raise RenderError(f"width-ratio:{a}:{b}:{width}: not in docs/width_sweep.json") from None
 
 
+def render_keras_changes(sources):
+    """keras_fit_tuned's three changes priced one at a time (docs/keras_fit_changes.json), a table."""
+    variants = sources.read("keras_fit_changes.json")["variants"]
+    base = variants["keras_fit"]["per_update_us"]
+    rows = ["| variant | µs per call | µs per update | keras_fit's update over this one's |", "|---|---|---|---|"]
+    for name, row in variants.items():
+        rows.append(
+            f"| {name} | {micros(row['per_call_us'] / 1e6)} | {micros(row['per_update_us'] / 1e6)} | "
+            f"{times(base / row['per_update_us'])} |"
+        )
+    return "\n" + "\n".join(rows) + "\n"
+
+
 NAMED = {
+    "keras-changes-table": render_keras_changes,
     "mlp-table": render_mlp_table,
     "width-table": render_width_table,
     "width-crossovers": render_width_crossovers,

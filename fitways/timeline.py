@@ -13,6 +13,7 @@ from events() on takes plain objects, so the tests call them on a small trace bu
 """
 
 import contextlib
+import gc
 import glob
 import os
 import tempfile
@@ -216,8 +217,14 @@ def one_update(lesson):
         config = Config()
         trainer = importlib.import_module(f"impls.{lesson}").Trainer(config, make_data(config))
         run = lambda: trainer.update(*trainer.batches[0])  # noqa: E731
-    for _ in range(3):
-        run()
+    collecting = gc.isenabled()
+    gc.disable()  # while tracing: TensorFlow binds tf.function methods through weak references
+    try:  # (tensorflow#50807), and a collection mid-trace was seen to leave `self` unbound, flakily
+        for _ in range(3):
+            run()
+    finally:
+        if collecting:
+            gc.enable()
     return run
 
 

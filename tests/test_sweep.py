@@ -86,3 +86,23 @@ def test_width_sweep_bad_input_is_one_line_and_exit_2(capsys, argv):
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and err.count("\n") == 1
+
+
+@pytest.mark.slow
+def test_keras_fit_changes_prices_each_change_and_checks_its_answer(tmp_path, capsys):
+    from benchmarks import keras_fit_changes
+
+    path = tmp_path / "changes.json"
+    assert keras_fit_changes.main(["--repeat", "1", "--json", str(path)]) == 0
+    variants = strict_json(path.read_text())["variants"]
+    assert list(variants) == list(keras_fit_changes.VARIANTS) and all(v["converged"] for v in variants.values())
+    assert capsys.readouterr().out.count("µs/update") == len(variants)
+
+
+@pytest.mark.parametrize("argv", [["--repeat", "0"], ["--json", "x.txt"]])
+def test_keras_fit_changes_bad_input_is_one_line_and_exit_2(capsys, argv):
+    from benchmarks import keras_fit_changes
+
+    with pytest.raises(SystemExit) as exit_info:
+        keras_fit_changes.main(argv)
+    assert exit_info.value.code == 2 and capsys.readouterr().err.count("\n") == 1
