@@ -191,9 +191,10 @@ def stop_together(processes):
     def stop(signum, frame):
         signal_workers(signal.SIGSTOP)
         began = time.perf_counter()
-        signal.signal(signal.SIGTSTP, signal.SIG_DFL)
-        os.kill(os.getpid(), signal.SIGTSTP)  # stops here, until SIGCONT (fg, bg)
-        signal.signal(signal.SIGTSTP, stop)
+        # stops here, until SIGCONT (fg, bg). SIGSTOP, not SIGTSTP: a process group without a terminal
+        # in charge (CI, a pipeline started in the background) has SIGTSTP discarded by the kernel, and
+        # the launcher would continue its workers at once
+        os.kill(os.getpid(), signal.SIGSTOP)
         stopped.seconds += time.perf_counter() - began
         signal_workers(signal.SIGCONT)
 

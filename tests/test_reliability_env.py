@@ -179,8 +179,12 @@ def test_ctrl_z_stops_the_workers_and_sigterm_cleans_up(tmp_path):
     argv = [sys.executable, "compare.py", "--impl", "tf_multiworker", "--updates", "5000", "--repeat", "3"]
     launcher = subprocess.Popen(argv, cwd=ROOT, env=child_env(TMPDIR=str(tmp_path)), stderr=subprocess.PIPE, text=True)
     try:
-        wait_for(lambda: len(psutil.Process(launcher.pid).children()) == 2)
-        workers = psutil.Process(launcher.pid).children()
+        def workers_of_launcher():  # the workers only: the launcher may run a start-up check child first
+            children = psutil.Process(launcher.pid).children()
+            return [child for child in children if any("multiworker.py" in part for part in child.cmdline())]
+
+        wait_for(lambda: len(workers_of_launcher()) == 2)
+        workers = workers_of_launcher()
         launcher.send_signal(signal.SIGTSTP)  # what Ctrl-Z sends to the terminal's foreground group
         # generous limits: on a loaded 2-core machine the launcher's handler can wait seconds for its turn
         wait_for(lambda: all(worker.status() == psutil.STATUS_STOPPED for worker in workers), 60)
