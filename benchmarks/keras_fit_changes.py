@@ -103,20 +103,14 @@ def main(argv=None):
             failures.append(variant)
         base = rows["keras_fit"]["per_update_us"]
         print(f"{variant:<30} {per_call:>10,.0f} µs/call {per_update:>9.1f} µs/update  {base / per_update:5.2f}× keras_fit's update")
-    if args.json:
-        from fitways.report import write_json
+    from fitways.report import finish
 
-        try:
-            write_json(args.json, {"lengths": LENGTHS, "repeat": args.repeat, "variants": rows,
-                                   "machine": machine_description(["tensorflow"])})  # fmt: skip
-        except OutputError as error:
-            warn(f"error: {error}")
-            return 1
-        warn(f"wrote {args.json}")
-    if failures:
-        print(f"did not converge: {', '.join(failures)}")
+    document = {"lengths": LENGTHS, "repeat": args.repeat, "variants": rows, "machine": machine_description(["tensorflow"])}
+    try:
+        return finish(args.json, document, failures)
+    except OutputError as error:
+        warn(f"error: {error}")
         return 1
-    return 0
 
 
 if __name__ == "__main__":

@@ -93,7 +93,7 @@ def main(argv=None):
 def sweep(args, problem, extra, sizes, runs):
     from fitways.frameworks import machine_description
     from fitways.plots import plot_sweep
-    from fitways.report import write_json
+    from fitways.report import finish
     from fitways.sweep import measured_point
 
     results, points, failures = {}, [], []
@@ -117,14 +117,8 @@ def sweep(args, problem, extra, sizes, runs):
     machine = machine_description(sorted({problem.trainers[name].framework for name, _ in runs}))
     plot_sweep(args.out, f"{machine['cpu']}; Python {machine['python']}", results)
     warn(f"wrote {args.out}")
-    if args.json:
-        document = {"problem": problem.name, "samples": samples, "repeat": args.repeat, "machine": machine}
-        write_json(args.json, {**document, "points": points})
-        warn(f"wrote {args.json}")
-    if failures:
-        print(f"did not converge: {', '.join(failures)}")
-        return 1
-    return 0
+    document = {"problem": problem.name, "samples": samples, "repeat": args.repeat, "machine": machine}
+    return finish(args.json, {**document, "points": points}, failures)
 
 
 if __name__ == "__main__":

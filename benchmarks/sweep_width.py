@@ -81,7 +81,7 @@ def main(argv=None):
 def sweep(args, sizes, runs):
     from fitways.frameworks import machine_description
     from fitways.plots import plot_sweep
-    from fitways.report import write_json
+    from fitways.report import finish
     from fitways.sweep import crossover, point
 
     results, failures = {}, []
@@ -105,19 +105,13 @@ def sweep(args, sizes, runs):
     machine = machine_description(sorted({MLP.trainers[name].framework for name, _ in runs}))
     plot_sweep(args.out, f"{machine['cpu']}; batch {args.batch_size}", results, axis="hidden units H (3H + 1 parameters)")
     warn(f"wrote {args.out}")
-    if args.json:
-        document = {
-            "batch_size": args.batch_size,
-            "machine": machine,
-            "points": {f"{name} on {device}": [list(p) for p in points] for (name, device), points in results.items()},
-            "crossovers": crossovers,
-        }
-        write_json(args.json, document)
-        warn(f"wrote {args.json}")
-    if failures:
-        print(f"did not match the float64 reference: {', '.join(failures)}")
-        return 1
-    return 0
+    document = {
+        "batch_size": args.batch_size,
+        "machine": machine,
+        "points": {f"{name} on {device}": [list(p) for p in points] for (name, device), points in results.items()},
+        "crossovers": crossovers,
+    }
+    return finish(args.json, document, failures, "did not match the float64 reference")
 
 
 if __name__ == "__main__":

@@ -35,6 +35,8 @@ import statistics
 import sys
 from contextlib import redirect_stdout
 
+from fitways.sweep import crossings
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MIN_RUNS = 3  # a ratio or time quoted from fewer runs would be one run's luck on a shared machine
 FLOOR = "numba_loop"
@@ -160,24 +162,18 @@ def sweep_points(sources, file="batch_sweep.json"):
     return lines
 
 
-def render_sweep_table(sources, file="batch_sweep.json"):
-    lines = sweep_points(sources, file)
-    sizes = sorted({size for line in lines.values() for size in line})
-    rows = ["| batch | " + " | ".join(lines) + " |", "|---" * (len(lines) + 1) + "|"]
-    for size in sizes:
-        cells = [micros(line[size]) if size in line else "—" for line in lines.values()]
-        rows.append(f"| {size:,} | " + " | ".join(cells) + " |")
+def axis_table(lines, header, label):
+    """A markdown table of µs per update: a row per axis value (label(value) names it), a column per line."""
+    values = sorted({value for line in lines.values() for value in line})
+    rows = [f"| {header} | " + " | ".join(lines) + " |", "|---" * (len(lines) + 1) + "|"]
+    for value in values:
+        cells = [micros(line[value]) if value in line else "—" for line in lines.values()]
+        rows.append(f"| {label(value)} | " + " | ".join(cells) + " |")
     return "\n" + "\n".join(rows) + "\n"
 
 
-def crossings(line_a, line_b):
-    """The (smaller, larger) batch sizes between which line_a and line_b change order."""
-    sizes = sorted(set(line_a) & set(line_b))
-    found = []
-    for low, high in zip(sizes, sizes[1:]):
-        if (line_a[low] - line_b[low]) * (line_a[high] - line_b[high]) < 0:
-            found.append((low, high))
-    return found
+def render_sweep_table(sources, file="batch_sweep.json"):
+    return axis_table(sweep_points(sources, file), "batch", lambda size: f"{size:,}")
 
 
 def cheapest(lines):
@@ -206,7 +202,7 @@ def render_crossovers(sources, file="batch_sweep.json"):
     crossed, apart = [], []
     for i, a in enumerate(names):
         for b in names[i + 1 :]:
-            where = crossings(lines[a], lines[b])
+            where = crossings(lines[a], lines[b])  # fitways.sweep's rule, as the width sweep uses it
             between = ", ".join(f"{low:,} and {high:,}" for low, high in where)
             if len(where) == 1:
                 crossed.append(f"{a} and {b} (between batch {between})")
@@ -238,13 +234,8 @@ def width_points(sources):
 
 
 def render_width_table(sources):
-    lines = width_points(sources)
-    widths = sorted({width for line in lines.values() for width in line})
-    rows = ["| H (parameters) | " + " | ".join(lines) + " |", "|---" * (len(lines) + 1) + "|"]
-    for width in widths:
-        cells = [micros(line[width]) if width in line else "—" for line in lines.values()]
-        rows.append(f"| {width:,} ({3 * width + 1:,}) | " + " | ".join(cells) + " |")
-    return "\n" + "\n".join(rows) + "\n"
+    label = lambda width: f"{width:,} ({3 * width + 1:,})"  # noqa: E731
+    return axis_table(width_points(sources), "H (parameters)", label)
 
 
 def render_width_crossovers(sources):

@@ -4,7 +4,7 @@ import json
 import math
 
 from fitways.checks import TOLERANCE, distance, diverging, finite_or_none, verdict
-from fitways.output import write_atomically
+from fitways.output import warn, write_atomically
 
 
 def result_row(problem, config, data, reference, run, placed_on, measurement):
@@ -170,6 +170,18 @@ def to_json(document):
 def write_json(path, document):
     text = to_json(document)  # before the file is touched: a failure here leaves the old file alone
     write_atomically(path, lambda out: out.write(text.encode()))
+
+
+def finish(json_path, document, failures, what="did not converge"):
+    """How a measuring script ends: the JSON asked for (if any), one line naming what failed its check,
+    and the exit status (1 when anything did). OutputError when the JSON cannot be written."""
+    if json_path:
+        write_json(json_path, document)
+        warn(f"wrote {json_path}")
+    if failures:
+        print(f"{what}: {', '.join(failures)}")
+        return 1
+    return 0
 
 
 def run_document(problem, config, reference, rows, machine, notes=(), baseline=None):

@@ -36,12 +36,23 @@ def measured_point(problem, name, device, setup, repeat, seconds):
     return measurement, verdict(reference, params, problem.loss(config, params, *problem.trained(config, data)))[0]
 
 
+def crossings(line_a, line_b):
+    """The (smaller, larger) axis values between which line_a and line_b ({value: seconds}) change order."""
+    values = sorted(set(line_a) & set(line_b))
+    return [
+        (low, high)
+        for low, high in zip(values, values[1:])
+        if (line_a[low] - line_b[low]) * (line_a[high] - line_b[high]) < 0
+    ]
+
+
 def crossover(points, challenger, incumbent):
     """The first axis value from which `challenger` is faster than `incumbent` at every larger value
-    measured, or None; points: {name: [(value, seconds_per_update, checked), ...]} on one axis."""
-    theirs = {value: seconds for value, seconds, _ in points[incumbent]}
-    wins = [(value, seconds < theirs[value]) for value, seconds, _ in points[challenger] if value in theirs]
-    for index, (value, _) in enumerate(wins):
-        if all(won for _, won in wins[index:]):
-            return value
-    return None
+    measured, or None; points: {name: [(value, seconds_per_update, checked), ...]} on one axis. The
+    same rule as crossings(): past the last change of order, if the challenger is ahead there."""
+    ours, theirs = ({value: seconds for value, seconds, _ in points[name]} for name in (challenger, incumbent))
+    values = sorted(set(ours) & set(theirs))
+    if not values or not ours[values[-1]] < theirs[values[-1]]:
+        return None
+    changes = crossings(ours, theirs)
+    return changes[-1][1] if changes else values[0]

@@ -76,8 +76,7 @@ def test_the_float64_reference_is_an_independent_replay_of_the_same_updates():
     data = MLP.make_data(config)
     x, y = MLP.trained(config, data)
     replay = sgd_float64(config, MLP.start(config), x, y)
-    lesson = mlp_numpy.Trainer(config, data)
-    lesson.reset(*(np.asarray(v, np.float64) for v in MLP.initial_parameters(config)))
+    lesson = mlp_numpy.Trainer(config, data)  # then made float64 throughout: reset() would round to float32
     lesson.W1, lesson.b1, lesson.w2, lesson.b2 = (np.asarray(v, np.float64) for v in MLP.initial_parameters(config))
     lesson.lr = np.float64(config.lr)
     lesson.batches = [(bx.astype(np.float64), by.astype(np.float64)) for bx, by in lesson.batches]

@@ -5,7 +5,8 @@ import os
 
 import pytest
 
-from fitways.readme import RenderError, cheapest, crossings, differences, main, render
+from fitways.readme import RenderError, cheapest, differences, main, render
+from fitways.sweep import crossings
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DOCS = os.path.join(ROOT, "docs")

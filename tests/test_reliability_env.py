@@ -179,7 +179,7 @@ def test_ctrl_z_stops_the_workers_and_sigterm_cleans_up(tmp_path):
     argv = [sys.executable, "compare.py", "--impl", "tf_multiworker", "--updates", "5000", "--repeat", "3"]
     launcher = subprocess.Popen(argv, cwd=ROOT, env=child_env(TMPDIR=str(tmp_path)), stderr=subprocess.PIPE, text=True)
     try:
-        def workers_of_launcher():  # the workers only: the launcher may run a start-up check child first
+        def workers_of_launcher():  # its children that run fitways/multiworker.py
             children = psutil.Process(launcher.pid).children()
             return [child for child in children if any("multiworker.py" in part for part in child.cmdline())]
 
