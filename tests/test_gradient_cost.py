@@ -43,7 +43,7 @@ def tolerance(*names):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("H", WIDTHS)
-@pytest.mark.parametrize("first, second", itertools.combinations(INSTALLED, 2))
+@pytest.mark.parametrize("first, second", list(itertools.combinations(INSTALLED, 2)))
 def test_every_method_agrees_with_every_other(first, second, H):
     assert relative_error(gradient(first, H), gradient(second, H)) <= tolerance(first, second)
 

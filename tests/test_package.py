@@ -1,10 +1,13 @@
-"""The package: pyproject.toml installs what requirements*.txt install, and its `fitways` command is compare.py's."""
+"""The package: the lock (requirements*.txt) pins what pyproject.toml accepts, and its `fitways` command is compare.py's."""
 
 import importlib
 import os
 import re
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import Version
 
 import compare
 
@@ -13,10 +16,11 @@ tomllib = pytest.importorskip("tomllib")  # Python 3.11+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def requirements(name):
-    """The requirement lines of a requirements file, comments and blank lines left out."""
+def pins(name):
+    """{package: version} of a lock file (uv's `name==version` lines, comments and blank lines left out)."""
     with open(os.path.join(ROOT, name)) as file:
-        return [line.split("#")[0].strip() for line in file if line.split("#")[0].strip()]
+        lines = [line.split("#")[0].strip() for line in file]
+    return {canonicalize_name(line.split("==")[0]): Version(line.split("==")[1]) for line in lines if line}
 
 
 def project():
@@ -24,11 +28,39 @@ def project():
         return tomllib.load(file)
 
 
-def test_dependencies_are_the_requirements_files():
-    table = project()
-    assert table["build-system"]["build-backend"]
-    assert table["project"]["dependencies"] == requirements("requirements.txt")
-    assert table["project"]["optional-dependencies"]["torch"] == requirements("requirements-torch.txt")
+LOCKS = {  # lock file -> the extras it was compiled with (its first comment says the command)
+    "requirements.txt": ["dev"],
+    "requirements-torch.txt": ["dev", "torch"],
+}
+
+
+@pytest.mark.parametrize("lock, extras", LOCKS.items())
+def test_the_lock_pins_every_dependency_within_pyprojects_range(lock, extras):
+    table, pinned = project()["project"], pins(lock)
+    wanted = table["dependencies"] + [r for extra in extras for r in table["optional-dependencies"][extra]]
+    for text in wanted:
+        requirement = Requirement(text)
+        name = canonicalize_name(requirement.name)
+        assert name in pinned, f"{lock} does not pin {name}: refresh it (pyproject.toml says how)"
+        assert requirement.specifier.contains(pinned[name], prereleases=True), (
+            f"{lock} pins {name}=={pinned[name]}, outside pyproject's {requirement.specifier}"
+        )
+
+
+@pytest.mark.parametrize("lock, extras", LOCKS.items())
+def test_the_lock_says_the_command_that_made_it_and_pyproject_says_the_same(lock, extras):
+    with open(os.path.join(ROOT, lock)) as file:
+        header = file.read().split("\n")[1].lstrip("# ").strip()
+    with open(os.path.join(ROOT, "pyproject.toml")) as file:
+        assert header in file.read(), f"pyproject.toml's refresh commands do not include {header!r}"
+    assert header.startswith("uv pip compile pyproject.toml") and header.endswith(f"-o {lock}")
+    assert all(f"--extra {extra}" in header for extra in extras)
+
+
+def test_the_torch_lock_is_the_base_lock_plus_torch():
+    base, torch = pins("requirements.txt"), pins("requirements-torch.txt")
+    assert {name: torch.get(name) for name in base} == base
+    assert "torch" in torch and "torch" not in base
 
 
 def test_the_fitways_command_is_compare_py():
