@@ -45,11 +45,11 @@ def cases():
         for batch_size in BATCH_SIZES:
             for name, entry in LINE.trainers.items():
                 framework = framework_of(entry)
-                if not entry.runs.in_process or (device == "gpu" and framework.cpu_only):
+                if not entry.way.in_process or (device == "gpu" and framework.cpu_only):
                     continue
                 marks = [] if framework.installed() else [pytest.mark.skip(reason=framework.missing_line())]
-                for replicas in REPLICAS if entry.runs.takes_replicas else [1]:
-                    suffix = f"-{replicas}" if entry.runs.takes_replicas else ""
+                for replicas in REPLICAS if entry.way.takes_replicas else [1]:
+                    suffix = f"-{replicas}" if entry.way.takes_replicas else ""
                     yield pytest.param(
                         name, device, batch_size, replicas, marks=marks, id=f"{device}-{batch_size}-{name}{suffix}"
                     )

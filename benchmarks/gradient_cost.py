@@ -140,7 +140,7 @@ def measure_and_report(args, names):
         write_json(args.json, document)
         warn(f"wrote {args.json}")
     if args.plot is not None:
-        from fitways.plots import plot_gradient_accuracy, plot_gradient_cost
+        from fitways.gradient_cost import plot_gradient_accuracy, plot_gradient_cost
 
         cost_path, accuracy_path = (os.path.join(args.plot, name) for name in FIGURES)
         plot_gradient_cost(cost_path, document)

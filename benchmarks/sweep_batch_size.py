@@ -16,11 +16,20 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.realpath(__file__))))  # also through a link
 
-from fitways.cli import Parser, UsageError, choose_trainers, docstring, number, plan_runs  # noqa: E402
+from fitways.cli import (  # noqa: E402
+    Parser,
+    UsageError,
+    add_problem_options,
+    choose_trainers,
+    docstring,
+    number,
+    plan_runs,
+    problem_setup,
+)
 from fitways.environment import check as check_environment  # noqa: E402
 from fitways.frameworks import load as load_frameworks  # noqa: E402
 from fitways.output import OutputError, path_problem, prepare_terminal, warn  # noqa: E402
-from fitways.problems import PROBLEMS  # noqa: E402
+from fitways.problems import DEFAULT, PROBLEMS  # noqa: E402
 from fitways.signals import run_command  # noqa: E402
 
 DEFAULT_BATCH_SIZES = ",".join(str(4**k) for k in range(2, 11))  # 16 … 2^20; below ~16, lr 0.1 can diverge
@@ -46,8 +55,9 @@ def main(argv=None):
     parser.add_argument("--out", default="batch_sweep.png", help="PNG to write")
     parser.add_argument("--json", metavar="PATH", help="also write every point (per call, per update, range) as JSON")
     parser.add_argument("--batch-sizes", default=DEFAULT_BATCH_SIZES, help="comma-separated")
-    parser.add_argument("--problem", choices=list(PROBLEMS), default="line", help="line or mlp (the network)")
-    parser.add_argument("--hidden", type=number(int), default=None, help="--problem mlp: hidden units")
+    parser.add_argument("--problem", choices=list(PROBLEMS), default=DEFAULT,
+                        help="; ".join(f"{problem.name}: {problem.summary}" for problem in PROBLEMS.values()))  # fmt: skip
+    add_problem_options(parser, PROBLEMS)
     parser.add_argument("--impl", "--trainer", dest="trainers", action="append", metavar="NAME",
                         help=f"repeatable (default for the line: {', '.join(DEFAULT_LINE_TRAINERS)}; "
                              "for the network: every installed trainer)")  # fmt: skip
@@ -67,16 +77,14 @@ def main(argv=None):
         if importlib.util.find_spec("matplotlib") is None:
             raise UsageError("the sweep draws with matplotlib, which is not installed (pip install -r requirements.txt)")
         problem = PROBLEMS[args.problem]
-        if args.hidden is not None and problem.name != "mlp":
-            raise UsageError(f"--hidden is the mlp problem's; --problem {problem.name} has no hidden layer")
-        extra = {} if args.hidden is None else {"hidden": args.hidden}
+        extra = problem_setup(args, problem, PROBLEMS)
         problem.Config(samples=max(SAMPLES, 2 * sizes[-1]), batch_size=sizes[-1], **extra)  # every point must be valid
         default = DEFAULT_LINE_TRAINERS if problem.name == "line" else None
         names, notes = choose_trainers(problem, args.trainers or default)
         check_environment(problem, names, args.device, max(SAMPLES, 2 * sizes[-1]))
         load_frameworks(problem.trainers[name].framework for name in names)
         runs, device_notes = plan_runs(problem, names, args.device)
-        workers = [name for name, _ in runs if not problem.trainers[name].runs.in_process]
+        workers = [name for name, _ in runs if not problem.trainers[name].way.in_process]
         runs = [(name, device) for name, device in runs if name not in workers]
         notes += [f"{name}: skipped, its worker processes are timed by compare.py" for name in dict.fromkeys(workers)]
     except (UsageError, ValueError) as error:

@@ -1,11 +1,11 @@
-"""fitways: the harness that runs, measures and checks the lessons in impls/ and impls/mlp/.
+"""fitways: the harness that runs, measures and checks the lessons in impls/ and every folder under it.
 
 Each module has one role:
 
-    problems.py     each problem once: parameters by name, data, float64 forward and loss, reference
-                    (closed form, or a float64 replay), log line, and its trainers
-    registry.py     the trainers by name, per problem: where each lesson lives, its framework, how it
-                    runs, a one-line summary
+    problem.py      what a problem folder's problem.py fills in: Problem (parameters by name, data, float64
+                    forward and loss, reference, log line), Reference, Entry (a row of its trainer table)
+    problems.py     the problems, found: every impls/**/problem.py, each exporting PROBLEM
+    registry.py     a trainer's lesson loaded: its framework first, then its Trainer
     execution.py    how a trainer runs: in process on one device, mirrored over replicas, in workers
     keras_process.py  Keras on another backend (keras_fit_jax, keras_fit_torch) in a process of its own
     processes.py    child processes (workers, backend processes): their own group, killed with their launcher

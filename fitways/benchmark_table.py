@@ -10,7 +10,8 @@ benchmarks/summarize.py prints it; fitways.readme puts it in the README.
 
 import math
 
-from fitways.registry import BASELINE, LINE_TRAINERS
+from fitways.problems import DEFAULT, PROBLEMS
+from fitways.registry import BASELINE
 from fitways.report import ratio
 
 FLOOR = "numba_loop"  # the fastest update this machine can do: every trainer's cost is quoted against it
@@ -46,8 +47,8 @@ def medians(report):
 
 def label(info):
     """The row's name: the trainer, and for a data-parallel one its replica count."""
-    entry = LINE_TRAINERS.get(info["trainer"])
-    if entry is None or not entry.runs.takes_replicas:
+    entry = PROBLEMS[DEFAULT].trainers.get(info["trainer"])
+    if entry is None or not entry.way.takes_replicas:
         return info["trainer"]
     return f"{info['trainer']} ×{info['replicas']}"
 
@@ -69,7 +70,7 @@ def call_range(calls):
 def summarize(report):
     cells = medians(report)
     columns = sorted({(device, size) for _, device, size in cells})
-    order = {name: index for index, name in enumerate(LINE_TRAINERS)}  # registry order; unknown names last
+    order = {name: index for index, name in enumerate(PROBLEMS[DEFAULT].trainers)}  # registry order; unknown names last
     trainers = sorted({name for name, _, _ in cells}, key=lambda row: (order.get(row.split(" ×")[0], len(order)), row))
     header = "| trainer | " + " | ".join(f"{device} · batch {size} | × floor" for device, size in columns)
     header += " | per call |"

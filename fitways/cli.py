@@ -2,6 +2,7 @@
 
 import argparse
 import ast
+import dataclasses
 import re
 import sys
 
@@ -54,6 +55,41 @@ def number(kind):
     return convert
 
 
+def flag(name):
+    """The command-line flag for a config field: batch_size -> --batch-size."""
+    return "--" + name.replace("_", "-")
+
+
+def problem_options(problems):
+    """{field name: (field, [problems])}: each Config field that carries a help text in its metadata
+    (dataclasses.field(metadata={"help": ...})) becomes a flag, for the problems whose Config has it."""
+    options = {}
+    for problem in problems.values():
+        for field in dataclasses.fields(problem.Config):
+            if "help" in field.metadata:
+                options.setdefault(field.name, (field, []))[1].append(problem)
+    return options
+
+
+def add_problem_options(parser, problems):
+    for name, (field, owners) in problem_options(problems).items():
+        names = ", ".join(f"--problem {problem.name}" for problem in owners)
+        parser.add_argument(flag(name), type=number(field.type), default=None, metavar=name.upper(),
+                            help=f"{names}: {field.metadata['help']} (default: {field.default})")  # fmt: skip
+
+
+def problem_setup(args, problem, problems):
+    """{field: value} of the problem flags given; UsageError for one that is another problem's."""
+    setup = {}
+    for name, (_, owners) in problem_options(problems).items():
+        if getattr(args, name) is not None:
+            if problem not in owners:
+                raise UsageError(f"{flag(name)} is for --problem {', '.join(p.name for p in owners)}; "
+                                 f"--problem {problem.name} has no such setting")  # fmt: skip
+            setup[name] = getattr(args, name)
+    return setup
+
+
 def trainers_epilog(problems):
     """The lessons of each problem, for --help."""
     lines = []
@@ -97,7 +133,7 @@ def plan_runs(problem, names, requested):
         skipped = {}
         for name in names:
             entry = problem.trainers[name]
-            why = entry.runs.gpu_problem(framework_of(entry)) if device == "gpu" else None
+            why = entry.way.gpu_problem(framework_of(entry)) if device == "gpu" else None
             if why:
                 skipped.setdefault(why, []).append(name)
             else:
@@ -118,8 +154,8 @@ def check_scale(problem, config, runs, asked, named):
     for name, device in runs:
         entry = problem.trainers[name]
         framework = framework_of(entry)
-        count = entry.runs.replicas(framework, device, asked)
-        why = entry.runs.batch_problem(config, count) or entry.runs.device_problem(framework, device, count)
+        count = entry.way.replicas(framework, device, asked)
+        why = entry.way.batch_problem(config, count) or entry.way.device_problem(framework, device, count)
         if why and named:
             raise UsageError(f"{why} ({name})")
         if why:
@@ -131,7 +167,7 @@ def check_scale(problem, config, runs, asked, named):
 
 def check_replicas_apply(problem, names, asked):
     """--replicas where no data-parallel trainer runs is a UsageError: it would be ignored."""
-    if asked is not None and not any(problem.trainers[name].runs.takes_replicas for name in names):
-        data_parallel = [name for name, entry in problem.trainers.items() if entry.runs.takes_replicas]
+    if asked is not None and not any(problem.trainers[name].way.takes_replicas for name in names):
+        data_parallel = [name for name, entry in problem.trainers.items() if entry.way.takes_replicas]
         who = ", ".join(data_parallel) if data_parallel else f"no --problem {problem.name} lesson"
         raise UsageError(f"--replicas applies to the data-parallel trainers ({who}), and none of them runs")

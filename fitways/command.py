@@ -1,7 +1,7 @@
 """compare.py's command line: parse the arguments, call the suite (fitways.suite), return the exit status.
 
-    python compare.py                      # y = W·x + b, the textbook's problem, every lesson
-    python compare.py --problem mlp        # the grown problem: a tanh network, every lesson
+    python compare.py                      # the default problem (impls/problem.py's), every lesson
+    python compare.py --problem NAME       # another problem folder's (--help lists them)
 
 Exit status: 0 when every run converged, 1 when any did not (or diverged, or failed, or a file or
 stdout could not be written), 2 on bad arguments or environment, 130 when interrupted, 143 or 129 on
@@ -14,11 +14,14 @@ from fitways.cli import (
     HelpFormatter,
     Parser,
     UsageError,
+    add_problem_options,
     check_replicas_apply,
     check_scale,
     choose_trainers,
+    flag,
     number,
     plan_runs,
+    problem_setup,
     trainers_epilog,
 )
 from fitways.environment import check as check_environment
@@ -37,10 +40,9 @@ EVERY_NAME = list(dict.fromkeys(name for problem in PROBLEMS.values() for name i
 def build_parser():
     parser = Parser(
         description=(
-            "Fit y = W·x + b (the textbook's first TensorFlow 2 example) — or, with --problem mlp, a small "
-            "tanh network — with every lesson in impls/ on the same data and the same batches, then print "
-            "one table: the fit each trainer reached, whether it converged, and what each update cost. "
-            "Defaults are the textbook's setup."
+            f"Fit {PROBLEMS[DEFAULT].summary} — or another problem, with --problem — with every lesson of "
+            "that problem on the same data and the same batches, then print one table: the fit each trainer "
+            "reached, whether it converged, and what each update cost. Defaults are the textbook's setup."
         ),
         epilog=trainers_epilog(PROBLEMS)
         + "\nexample: python compare.py --impl gradient_tape --impl numpy_manual --log-every 15",
@@ -48,21 +50,22 @@ def build_parser():
     )
     add = parser.add_argument
     add("--problem", choices=list(PROBLEMS), default=DEFAULT,
-        help="line: y = W·x + b, the textbook's; mlp: ŷ = w2·tanh(W1·x + b1) + b2 fit to sin(x)")  # fmt: skip
-    add("--hidden", type=number(int), default=None, metavar="H",
-        help=f"--problem mlp: tanh units in the hidden layer (default: {PROBLEMS['mlp'].Config().hidden})")  # fmt: skip
+        help="; ".join(f"{problem.name}: {problem.summary}" for problem in PROBLEMS.values()))  # fmt: skip
+    add_problem_options(parser, PROBLEMS)
     add("--impl", "--trainer", dest="trainers", action="append", metavar="NAME",
         help="trainer to run (listed below, per problem); repeat for several (default: every installed one)")  # fmt: skip
     add("--device", choices=["cpu", "gpu", "all"], default="all",
         help="where to run; each framework looks for its own GPU, and 'all' skips it where there is none")  # fmt: skip
     add("--updates", "--steps", type=number(int), default=None,
         help="parameter updates (default: one pass over the data, samples // batch-size); --steps is its old name")  # fmt: skip
-    add("--batch-size", type=number(int), default=DEFAULTS.batch_size, help="samples per update")
-    add("--lr", type=number(float), default=DEFAULTS.lr, help="learning rate")
-    add("--samples", type=number(int), default=DEFAULTS.samples, help="x = 10·u − 5, u uniform")
-    add("--noise", type=number(float), default=DEFAULTS.noise, help="y gets noise·u, u uniform on [0, 1)")
-    add("--seed", type=number(int), default=DEFAULTS.seed, help="same seed, same data and result")
-    add("--loss", choices=LOSSES, default=DEFAULTS.loss, help="'huber' is the variant numpy_manual needs derived anew")
+    # None: the problem's own default (the same for every problem but where its Config says otherwise)
+    for name, kind, text in (("batch_size", int, "samples per update"), ("lr", float, "learning rate"),
+                             ("samples", int, "x = 10·u − 5, u uniform"),
+                             ("noise", float, "y gets noise·u, u uniform on [0, 1)"),
+                             ("seed", int, "same seed, same data and result")):  # fmt: skip
+        add(flag(name), type=number(kind), default=None, help=f"{text} (default: {getattr(DEFAULTS, name)})")
+    add("--loss", choices=LOSSES, default=None,
+        help=f"'huber' is the variant numpy_manual needs derived anew (default: {DEFAULTS.loss})")  # fmt: skip
     add("--repeat", type=number(int), default=None,
         help=f"timed steady-state runs per trainer at each of two lengths, after the first (compiling) one; "
              f"the table shows their median and range (default: {DEFAULT_REPEAT})")  # fmt: skip
@@ -86,13 +89,10 @@ def parse(argv):
     parser = build_parser()
     args = parser.parse_args(argv)
     problem = PROBLEMS[args.problem]
-    setup = {"samples": args.samples, "batch_size": args.batch_size, "updates": args.updates, "lr": args.lr,
-             "noise": args.noise, "seed": args.seed, "loss": args.loss}  # fmt: skip
-    if args.hidden is not None:
-        if problem.name != "mlp":
-            parser.error(f"--hidden is the mlp problem's; --problem {problem.name} has no hidden layer")
-        setup["hidden"] = args.hidden
+    setup = {name: getattr(args, name) for name in ("samples", "batch_size", "lr", "noise", "seed", "loss")}
+    setup = {name: value for name, value in setup.items() if value is not None} | {"updates": args.updates}
     try:
+        setup |= problem_setup(args, problem, PROBLEMS)
         config = problem.Config(**setup)
         check_combinations(args, config)
     except (ValueError, UsageError) as error:
@@ -163,7 +163,7 @@ def main(argv=None):
 def gradient_checkable(problem, names, notes, named):
     """The trainers whose gradient this process can compute: a worker-process trainer is skipped with
     a note, or refused when it was all the user asked for."""
-    kept = [name for name in names if problem.trainers[name].runs.in_process]
+    kept = [name for name in names if problem.trainers[name].way.in_process]
     skipped = [name for name in names if name not in kept]
     if named and not kept:
         raise UsageError(

@@ -1,7 +1,7 @@
 """The Trainer contract, in code: what every lesson's Trainer provides, and all the harness uses.
 
 tests/test_contract.py holds every registered lesson to it. Parameters travel in the problem's order
-(fitways.problems: the line's (W, b), the network's (W1, b1, w2, b2)); the harness never reaches
+(fitways.problem.Problem.parameters); the harness never reaches
 into a trainer for anything else, except tracing counts in the tests.
 """
 

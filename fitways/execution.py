@@ -11,27 +11,38 @@ import dataclasses
 DEFAULT_CPU_REPLICAS = 2  # logical CPUs a data-parallel run splits the CPU into when not told otherwise
 
 
-class InProcess:
-    """On one device, in this process: built and called inside the framework's device scope."""
+class Execution:
+    """A way to run a trainer: the few questions callers ask it. Subclasses answer them."""
 
     in_process = True  # the harness can build it here: log its trajectory, check its gradient
     takes_replicas = False  # --replicas means something to it
 
-    def replicas(self, framework, device, asked=None):
+    def replicas(self, framework, device, asked=None) -> int:
         return 1
 
-    def gpu_problem(self, framework):
+    def gpu_problem(self, framework) -> str | None:
         """Why it cannot run on a GPU here, or None."""
-        if framework.cpu_only:
-            return f"{framework.label} runs on the CPU only"
-        return None if framework.gpus() else f"{framework.label} sees no GPU"
+        return None
 
-    def batch_problem(self, config, count):
+    def batch_problem(self, config, count: int) -> str | None:
         """Why config.batch_size cannot work with `count` replicas, or None."""
         return None
 
-    def device_problem(self, framework, device, count):
+    def device_problem(self, framework, device: str, count: int) -> str | None:
         return None
+
+    def measure(self, problem, name: str, config, data, device: str, replicas: int, repeat: int) -> tuple:
+        """(Measurement, placed_on) of `repeat` steady-state runs at each of two lengths and a logged one."""
+        raise NotImplementedError
+
+
+class InProcess(Execution):
+    """On one device, in this process: built and called inside the framework's device scope."""
+
+    def gpu_problem(self, framework):
+        if framework.cpu_only:
+            return f"{framework.label} runs on the CPU only"
+        return None if framework.gpus() else f"{framework.label} sees no GPU"
 
     def build(self, cls, config, data, framework, device, replicas):
         """(trainer, scope): the lesson's Trainer made on the device, and the scope to call it in."""
@@ -78,11 +89,10 @@ class Mirrored(InProcess):
         return cls(config, data, devices=devices), contextlib.nullcontext  # the strategy places everything
 
 
-class Workers:
+class Workers(Execution):
     """In `count` worker processes of their own (fitways.multiworker), timed inside the workers."""
 
     in_process = False
-    takes_replicas = False
 
     def __init__(self, count):
         self.count = count
@@ -96,9 +106,6 @@ class Workers:
     def batch_problem(self, config, count):
         if config.batch_size % count:
             return f"--batch-size {config.batch_size} does not split evenly across {count} workers"
-        return None
-
-    def device_problem(self, framework, device, count):
         return None
 
     def measure(self, problem, name, config, data, device, replicas, repeat):

@@ -428,3 +428,71 @@ def constants(found):
             last = result["points"][-1]
             summary[name] = {"n": last["n"], "ratio": last["ratio"], "min_ratio": min(ratios), "max_ratio": max(ratios)}
     return summary
+
+
+MODE_STYLE = {"finite differences": "o-", "forward": "s--", "reverse": "^-", "by hand": "D:"}
+
+
+def plot_gradient_cost(path, document):
+    """Left: seconds per gradient against n; right: the same as a multiple of one forward pass. A line per
+    method (benchmarks/gradient_cost.py's JSON); a point over the time cap is circled."""
+    from fitways.plots import plt, save
+
+    figure, (seconds_panel, ratio_panel) = plt.subplots(1, 2, figsize=(14, 6), layout="constrained")
+    for index, (name, result) in enumerate(document["cost"].items()):
+        method = document["methods"][name]
+        points = result["points"]
+        if not points:  # stopped before its first n (jacfwd's memory limit)
+            continue
+        n = np.array([point["n"] for point in points])
+        label = f"{name} ({method['mode']})"
+        for panel, key in ((seconds_panel, "seconds"), (ratio_panel, "ratio")):
+            values = np.array([point[key] for point in points])
+            panel.plot(n, values, MODE_STYLE[method["mode"]], color=f"C{index}", label=label)
+            if result["stopped"]:
+                panel.plot(n[-1], values[-1], "o", markersize=14, markerfacecolor="none", color=f"C{index}")
+    n_all = np.array(document["settings"]["n"])
+    ratio_panel.plot(n_all, 2 * n_all, color="0.6", linewidth=4, alpha=0.4, label="2n: finite differences' passes")
+    seconds_panel.axhline(document["settings"]["cap_seconds"], color="0.5", linestyle=":", label="time cap")
+    seconds_panel.set(title="Seconds per gradient (circled: over the cap, the method stops there)",
+                      ylabel="seconds per gradient (fastest round)")  # fmt: skip
+    ratio_panel.set(title="Cost of one gradient in forward passes of the same framework",
+                    ylabel="seconds per gradient / seconds per forward pass")  # fmt: skip
+    for panel in (seconds_panel, ratio_panel):
+        panel.set(xscale="log", yscale="log", xlabel="parameters n = 3H + 1")
+        panel.grid(True, which="both", alpha=0.3)
+    ratio_panel.legend(fontsize=8, loc="upper left")
+    machine = document["machine"]
+    figure.suptitle(f"Why reverse mode: ŷ = w2·tanh(W1·x + b1) + b2, batch {document['settings']['batch_size']}, "
+                    f"MSE — {machine['cpu']}")  # fmt: skip
+    save(figure, path)
+
+
+def plot_gradient_accuracy(path, document):
+    """Relative error of a central difference against the step h, one panel per problem, float32 and
+    float64, with the textbook's h = 1e-6 marked and each curve's best h starred."""
+    from fitways.plots import plt, save
+
+    problems = document["accuracy"]
+    size = (7 * len(problems), 5.5)
+    figure, panels = plt.subplots(1, len(problems), figsize=size, layout="constrained", squeeze=False)
+    titles = {"line": "line y = W·x + b (n = 2): a quadratic loss, no truncation error",
+              "mlp": "MLP, H = 3 (n = 10): truncation ∝ h², rounding ∝ ε/h"}  # fmt: skip
+    textbook = document["settings"]["textbook_step"]
+    for panel, (problem, by_dtype) in zip(panels[0], problems.items()):
+        for index, (dtype, found) in enumerate(by_dtype.items()):
+            h = [step["h"] for step in found["steps"]]
+            error = [step["error"] for step in found["steps"]]
+            panel.plot(h, error, "o-", color=f"C{index}", label=dtype, markersize=4)
+            best = found["best"]
+            panel.plot(best["h"], best["error"], "*", color=f"C{index}", markersize=16,
+                       label=f"{dtype} best: h = {best['h']:.0e}, error {best['error']:.1e}")  # fmt: skip
+            panel.plot(textbook, found["textbook"]["error"], "kx", markersize=10)
+        panel.axvline(textbook, color="k", linestyle=":", label=f"the textbook's h = {textbook:g}")
+        panel.set(xscale="log", yscale="log", xlabel="step h", ylabel="max |difference − exact| / max |exact|",
+                  title=titles.get(problem, problem))  # fmt: skip
+        panel.invert_xaxis()
+        panel.grid(True, which="both", alpha=0.3)
+        panel.legend(fontsize=8)
+    figure.suptitle("Central differences (L(θ + h·e_i) − L(θ − h·e_i)) / 2h against the exact gradient")
+    save(figure, path)

@@ -20,8 +20,8 @@ def plot_comparison(path, problem, config, data, reference, rows, trajectories):
     from the start otherwise; the fitted curves over the data; µs per update."""
     figure, ((losses, path_panel), (lines, speed)) = plt.subplots(2, 2, figsize=(15, 10), layout="constrained")
     figure.suptitle(f"fitways, {problem.name}: {problem.setup_line(config)}")
-    two = len(problem.parameters) == 2
     start = problem.start(config)
+    two = len(problem.parameters) == 2 and all(np.size(value) == 1 for value in start.values())  # a path in a plane
     for (name, device), trajectory in trajectories.items():
         label = f"{name} ({device})"
         if not trajectory.every_update:
@@ -60,28 +60,12 @@ def plot_comparison(path, problem, config, data, reference, rows, trajectories):
                        title="How far the parameters have moved from the start")  # fmt: skip
     path_panel.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))  # outside: the path fills the box
 
-    shown = np.random.default_rng(0).choice(config.samples, size=min(400, config.samples), replace=False)
-    lines.scatter(data.x[shown], data.y[shown], s=6, color="0.6", label=f"data ({len(shown)} of {config.samples})")
-    x = np.linspace(data.x.min(), data.x.max(), 200 if not two else 2).astype(np.float64)
-    truth = problem.truth(config)
-    zoom = None
-    if truth is not None:
-        true_line = f"true line y = {config.true_W:g}x − {-config.true_b:g}"
-        lines.plot(x, problem.predict(config, truth, x), "k--", linewidth=2, label=true_line)
-        zoom = lines.inset_axes([0.55, 0.08, 0.42, 0.38])
-        near_zero = np.array([-0.01, 0.01])
-        zoom.plot(near_zero, problem.predict(config, truth, near_zero), "k--", linewidth=2)
-    for row in rows:
-        if row["parameters"] is not None:
-            params = {n: np.asarray(v) for n, v in row["parameters"].items()}
-            for axes in (lines, zoom) if zoom else (lines,):
-                axes.plot(x, problem.predict(config, params, x), linewidth=1, alpha=0.7, label=f"{row['trainer']} ({row['device']})")
-    if zoom:
-        zoom.set(xlim=(-0.01, 0.01), ylim=(config.true_b - 0.03, config.true_b + 0.03), xticks=[-0.01, 0, 0.01])
-        zoom.tick_params(labelsize=7)
-        zoom.set_title("zoom at x = 0: fits sit\nnoise/2 above the true b", fontsize=8)
-    lines.set(xlabel="x", ylabel="y", title=f"Fitted {'lines' if two else 'curves'} over the data")
-    lines.legend(fontsize=7, loc="upper left")
+    if np.ndim(data.x) != 1:  # a curve over x needs one input: leave the panel out, say so
+        lines.text(0.5, 0.5, f"x has shape {np.shape(data.x)[1:]} per sample: no curve over x to draw",
+                   ha="center", va="center", transform=lines.transAxes)  # fmt: skip
+        lines.set_axis_off()
+    else:
+        draw_fits(lines, problem, config, data, rows, two)
 
     ordered = sorted(rows, key=lambda row: row["seconds_per_update"])
     labels = [f"{row['trainer']} ({row['device']})" for row in ordered]
@@ -109,6 +93,32 @@ def plot_comparison(path, problem, config, data, reference, rows, trajectories):
     save(figure, path)
 
 
+def draw_fits(lines, problem, config, data, rows, two):
+    """The data, the truth (zoomed in at x = 0) and each run's fitted curve, for a problem with one input."""
+    shown = np.random.default_rng(0).choice(config.samples, size=min(400, config.samples), replace=False)
+    lines.scatter(data.x[shown], data.y[shown], s=6, color="0.6", label=f"data ({len(shown)} of {config.samples})")
+    x = np.linspace(data.x.min(), data.x.max(), 200 if not two else 2).astype(np.float64)
+    truth = problem.truth(config)
+    zoom = None
+    if truth is not None:
+        lines.plot(x, problem.predict(config, truth, x), "k--", linewidth=2, label=problem.truth_label(config))
+        zoom = lines.inset_axes([0.55, 0.08, 0.42, 0.38])
+        near_zero = np.array([-0.01, 0.01])
+        zoom.plot(near_zero, problem.predict(config, truth, near_zero), "k--", linewidth=2)
+    for row in rows:
+        if row["parameters"] is not None:
+            params = {n: np.asarray(v) for n, v in row["parameters"].items()}
+            for axes in (lines, zoom) if zoom else (lines,):
+                axes.plot(x, problem.predict(config, params, x), linewidth=1, alpha=0.7, label=f"{row['trainer']} ({row['device']})")
+    if zoom:
+        at_zero = float(problem.predict(config, truth, np.zeros(1))[0])
+        zoom.set(xlim=(-0.01, 0.01), ylim=(at_zero - 0.03, at_zero + 0.03), xticks=[-0.01, 0, 0.01])
+        zoom.tick_params(labelsize=7)
+        zoom.set_title("zoom at x = 0: fits sit\nnoise/2 above the truth", fontsize=8)
+    lines.set(xlabel="x", ylabel="y", title=f"Fitted {'lines' if two else 'curves'} over the data")
+    lines.legend(fontsize=7, loc="upper left")
+
+
 def plot_sweep(path, machine, results, axis="batch size"):
     """µs per update against the swept value (the batch size, by default), a line per (trainer, device).
 
@@ -131,68 +141,4 @@ def plot_sweep(path, machine, results, axis="batch size"):
     )
     axes.grid(True, which="both", alpha=0.3)
     axes.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))  # outside: the lines fill the box
-    save(figure, path)
-
-
-MODE_STYLE = {"finite differences": "o-", "forward": "s--", "reverse": "^-", "by hand": "D:"}
-
-
-def plot_gradient_cost(path, document):
-    """Left: seconds per gradient against n; right: the same as a multiple of one forward pass. A line per
-    method (benchmarks/gradient_cost.py's JSON); a point over the time cap is circled."""
-    figure, (seconds_panel, ratio_panel) = plt.subplots(1, 2, figsize=(14, 6), layout="constrained")
-    for index, (name, result) in enumerate(document["cost"].items()):
-        method = document["methods"][name]
-        points = result["points"]
-        if not points:  # stopped before its first n (jacfwd's memory limit)
-            continue
-        n = np.array([point["n"] for point in points])
-        label = f"{name} ({method['mode']})"
-        for panel, key in ((seconds_panel, "seconds"), (ratio_panel, "ratio")):
-            values = np.array([point[key] for point in points])
-            panel.plot(n, values, MODE_STYLE[method["mode"]], color=f"C{index}", label=label)
-            if result["stopped"]:
-                panel.plot(n[-1], values[-1], "o", markersize=14, markerfacecolor="none", color=f"C{index}")
-    n_all = np.array(document["settings"]["n"])
-    ratio_panel.plot(n_all, 2 * n_all, color="0.6", linewidth=4, alpha=0.4, label="2n: finite differences' passes")
-    seconds_panel.axhline(document["settings"]["cap_seconds"], color="0.5", linestyle=":", label="time cap")
-    seconds_panel.set(title="Seconds per gradient (circled: over the cap, the method stops there)",
-                      ylabel="seconds per gradient (fastest round)")  # fmt: skip
-    ratio_panel.set(title="Cost of one gradient in forward passes of the same framework",
-                    ylabel="seconds per gradient / seconds per forward pass")  # fmt: skip
-    for panel in (seconds_panel, ratio_panel):
-        panel.set(xscale="log", yscale="log", xlabel="parameters n = 3H + 1")
-        panel.grid(True, which="both", alpha=0.3)
-    ratio_panel.legend(fontsize=8, loc="upper left")
-    machine = document["machine"]
-    figure.suptitle(f"Why reverse mode: ŷ = w2·tanh(W1·x + b1) + b2, batch {document['settings']['batch_size']}, "
-                    f"MSE — {machine['cpu']}")  # fmt: skip
-    save(figure, path)
-
-
-def plot_gradient_accuracy(path, document):
-    """Relative error of a central difference against the step h, one panel per problem, float32 and
-    float64, with the textbook's h = 1e-6 marked and each curve's best h starred."""
-    problems = document["accuracy"]
-    size = (7 * len(problems), 5.5)
-    figure, panels = plt.subplots(1, len(problems), figsize=size, layout="constrained", squeeze=False)
-    titles = {"line": "line y = W·x + b (n = 2): a quadratic loss, no truncation error",
-              "mlp": "MLP, H = 3 (n = 10): truncation ∝ h², rounding ∝ ε/h"}  # fmt: skip
-    textbook = document["settings"]["textbook_step"]
-    for panel, (problem, by_dtype) in zip(panels[0], problems.items()):
-        for index, (dtype, found) in enumerate(by_dtype.items()):
-            h = [step["h"] for step in found["steps"]]
-            error = [step["error"] for step in found["steps"]]
-            panel.plot(h, error, "o-", color=f"C{index}", label=dtype, markersize=4)
-            best = found["best"]
-            panel.plot(best["h"], best["error"], "*", color=f"C{index}", markersize=16,
-                       label=f"{dtype} best: h = {best['h']:.0e}, error {best['error']:.1e}")  # fmt: skip
-            panel.plot(textbook, found["textbook"]["error"], "kx", markersize=10)
-        panel.axvline(textbook, color="k", linestyle=":", label=f"the textbook's h = {textbook:g}")
-        panel.set(xscale="log", yscale="log", xlabel="step h", ylabel="max |difference − exact| / max |exact|",
-                  title=titles.get(problem, problem))  # fmt: skip
-        panel.invert_xaxis()
-        panel.grid(True, which="both", alpha=0.3)
-        panel.legend(fontsize=8)
-    figure.suptitle("Central differences (L(θ + h·e_i) − L(θ − h·e_i)) / 2h against the exact gradient")
     save(figure, path)

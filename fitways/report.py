@@ -59,7 +59,18 @@ def add_speedups(rows, baseline):
 
 
 def fmt(value, spec):
-    return "—" if value is None else format(value, spec)
+    """A number as `spec`; a short vector as [a, b, c]; a longer one by its size (the JSON has every number)."""
+    if value is None:
+        return "—"
+    if isinstance(value, list):
+        flat = list(_flatten(value))
+        return f"[{', '.join(format(n, spec) for n in flat)}]" if len(flat) <= 3 else f"({len(flat)} numbers)"
+    return format(value, spec)
+
+
+def _flatten(value):
+    for item in value:
+        yield from _flatten(item) if isinstance(item, list) else (item,)
 
 
 def ratio(value):

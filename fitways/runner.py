@@ -28,12 +28,12 @@ class Runner:
         """replicas: for a data-parallel lesson, how many devices of the kind to mirror over (--replicas;
         None: its default); other lessons run on one device."""
         entry = problem.trainers[name]
-        if not entry.runs.in_process:
+        if not entry.way.in_process:
             raise ValueError(f"{name} trains in worker processes: run it with fitways.multiworker")
         self.problem, self.name, self.config, self.device = problem, name, config, device
         self.framework = framework_of(entry)
-        self.replicas = entry.runs.replicas(self.framework, device, replicas)
-        self.trainer, self.scope = entry.runs.build(
+        self.replicas = entry.way.replicas(self.framework, device, replicas)
+        self.trainer, self.scope = entry.way.build(
             trainer_class(entry), config, data, self.framework, device, self.replicas
         )
 

@@ -28,7 +28,7 @@ def run_all(problem, config, data, reference, runs, repeat, log_every=None, repl
         warn(f"[{index}/{len(runs)}] {name} on {device} ...", end="")
         started = time.perf_counter()
         try:
-            runs_as = problem.trainers[name].runs
+            runs_as = problem.trainers[name].way
             with still_running():
                 measurement, placed_on = runs_as.measure(problem, name, config, data, device, replicas, repeat)
         except Exception as error:  # noqa: BLE001  (any failure of one lesson is that row's, not the run's)

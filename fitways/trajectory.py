@@ -43,7 +43,7 @@ class Trajectory:
         )
 
     def __getitem__(self, name):
-        """trajectory["W"]: that parameter after every logged update."""
+        """trajectory[name]: that parameter after every logged update."""
         return self.parameters[name]
 
     @property

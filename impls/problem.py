@@ -12,6 +12,21 @@ import math
 
 import numpy as np
 
+from fitways.problem import (
+    LOSS_TOLERANCE,
+    MIRRORED,
+    TOLERANCE,
+    TWO_WORKERS,
+    Entry,
+    InBackendProcess,
+    Problem,
+    Reference,
+    distance,
+    lessons,
+    loss_of_residual,
+    tolerance,
+)
+
 LOSSES = ("mse", "huber")
 MAX_SAMPLES = 50_000_000  # x and y are float32 (400 MB), made in float64: a run peaks near 3 GB (fitways/environment.py)
 MAX_UPDATES = 1_000_000  # the suite keeps a record per update
@@ -170,3 +185,104 @@ def textbook_log(config, every=15, out=print, format_line=log_line):
             out(format_line(update * config.batch_size, None if loss is None else float(loss), *parameters))
 
     return log
+
+
+# What the harness reads (fitways.problems finds this file): the line as a Problem, and its trainers.
+
+TRAINERS = lessons(__package__, {
+    "gradient_tape": ("tensorflow", "the textbook's eager loop: GradientTape, assign_sub"),
+    "tf_function": ("tensorflow", "the same step compiled with tf.function"),
+    "tf_function_tuned": ("tensorflow", "that step under XLA, its ConcreteFunction called directly"),
+    "keras_fit": ("tensorflow", "keras.Sequential + model.fit, defaults"),
+    "numpy_manual": ("numpy", "plain numpy, gradient derived by hand"),
+    "tf_graph_loop": ("tensorflow", "the whole loop in one tf.function"),
+    "tf_xla": ("tensorflow", "the whole loop compiled by XLA"),
+    "keras_fit_tuned": ("tensorflow", "model.fit, steps_per_execution, XLA, tf.data"),
+    "jax_jit": ("jax", "JAX: the step under jax.jit, called from a Python loop"),
+    "jax_loop": ("jax", "JAX: the whole loop in one jax.jit (lax.scan)"),
+    "numba_loop": ("numba", "numpy_manual's gradient, the whole loop compiled by numba: the floor"),
+    "torch_eager": ("torch", "PyTorch: autograd on two tensors, sub_ under no_grad"),
+    "torch_compile": ("torch", "PyTorch: the step compiled with torch.compile"),
+    "tf_mirrored": ("tensorflow", "tf.distribute.MirroredStrategy: the step on every replica", MIRRORED),
+    "keras_fit_mirrored": ("tensorflow", "keras_fit under a MirroredStrategy's scope", MIRRORED),
+    "tf_multiworker": ("tensorflow", "MultiWorkerMirroredStrategy across 2 worker processes", TWO_WORKERS),
+})  # fmt: skip
+TRAINERS.update({  # one lesson, impls/keras_fit_backend.py, on two more Keras backends: only KERAS_BACKEND differs
+    f"keras_fit_{backend}": Entry(backend, f"keras_fit's model.fit on Keras 3's {label} backend, in a process of its own",
+                                  f"{__package__}.keras_fit_backend", InBackendProcess(backend))
+    for backend, label in [("jax", "JAX"), ("torch", "PyTorch")]
+})  # fmt: skip
+
+
+class Line(Problem):
+    name = "line"
+    summary = "y = W·x + b, the textbook's problem (3000 samples around y = 2x − 1)"
+    Config = Config
+    trainers = TRAINERS
+    parameters = ("W", "b")
+    shown = ("W", "b")
+
+    def make_data(self, config):
+        return make_data(config)
+
+    def initial_parameters(self, config):
+        return config.W0, config.b0
+
+    def predict(self, config, params, x):
+        return params["W"] * x + params["b"]
+
+    def truth(self, config):
+        return {"W": np.float64(config.true_W), "b": np.float64(config.true_b)}
+
+    def truth_label(self, config):
+        return f"true line y = {config.true_W:g}x − {-config.true_b:g}"
+
+    def reference(self, config, data):
+        """The least-squares line through the samples trained on, in closed form: the (W, b) no trainer
+        can beat on the mean squared error. With residuals below huber_delta it is the Huber optimum
+        too. With fewer than two distinct x every line through the mean of y fits as well: no one answer."""
+        x, y = self.trained(config, data)
+        if np.ptp(x) == 0:
+            return Reference(None, loss_of_residual(config, y - y.mean()), label="fit")
+        design = np.stack([x, np.ones(len(x))], axis=1)
+        (W, b), *_ = np.linalg.lstsq(design, y, rcond=None)
+        params = {"W": np.float64(W), "b": np.float64(b)}
+        return Reference(params, self.loss(config, params, x, y), label="fit")
+
+    def textbook_log(self, config, every=15, out=print):
+        return textbook_log(config, every, out)
+
+    def scale(self, config):
+        return 1 + 5 * abs(config.true_W) + abs(config.true_b) + config.noise + abs(config.W0) + abs(config.b0)
+
+    def describe(self, config, reference):
+        sign = "−" if config.true_b < 0 else "+"
+        lines = [("true line", f"y = {config.true_W:g}·x {sign} {abs(config.true_b):g} (+ noise, mean {config.noise / 2:g})")]
+        if reference.parameters is None:
+            lines.append(("closed-form fit", "none: the samples trained on have one distinct x, every line through "
+                                             "their mean fits them"))  # fmt: skip
+        else:
+            W, b = reference.parameters["W"], reference.parameters["b"]
+            lines.append(("closed-form fit", f"W = {W:.5f}, b = {b:.5f}  (float64 least squares, same data)"))
+        return lines
+
+    def converged_means(self, config, reference):
+        if reference.parameters is None:
+            return f"a loss within {LOSS_TOLERANCE:g} of the best any line reaches on the samples trained on"
+        widest = max(float(tolerance(value)) for value in reference.parameters.values())
+        scaled = f" (here up to {widest:.2g}: 16 float32 steps at this size)" if widest > 2 * TOLERANCE else ""
+        return (
+            f"|W − W*| and |b − b*| both < {TOLERANCE}{scaled} for the closed-form fit (W*, b*), "
+            "the best this data supports"
+        )
+
+    def success(self, config, reference):
+        if reference.parameters is None:
+            return "each at the best loss any line reaches on the samples it trained on"
+        if distance(reference.parameters, self.truth(config)) < TOLERANCE:
+            return f"W ≈ {config.true_W:g}, b ≈ {config.true_b:g}, next to the closed-form fit"
+        W, b = reference.parameters["W"], reference.parameters["b"]
+        return f"next to the closed-form fit W* = {W:.6g}, b* = {b:.6g} (the noise moved it off the true line)"
+
+
+PROBLEM = Line()

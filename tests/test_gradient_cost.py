@@ -13,8 +13,7 @@ import pytest
 from benchmarks import gradient_cost as command
 from fitways import gradient_cost
 from fitways.frameworks import FRAMEWORKS
-from fitways.gradient_cost import METHODS, mlp_backprop, relative_error, split, textbook_batch
-from fitways.plots import plot_gradient_cost
+from fitways.gradient_cost import METHODS, mlp_backprop, plot_gradient_cost, relative_error, split, textbook_batch
 
 INSTALLED = [name for name, method in METHODS.items() if FRAMEWORKS[method.framework].installed()]
 FLOAT64 = {"numpy_fd", "numpy_backprop"}  # the rest compute in their framework's float32

@@ -5,24 +5,24 @@ import numpy as np
 import pytest
 
 from fitways.keras_process import BackendError, BackendProcess
-from fitways.registry import LINE_TRAINERS, framework_of
+from fitways.registry import framework_of
 from impls.problem import Config
-from tests.helpers import INSTALLED, logged, runner
+from tests.helpers import INSTALLED, LINE, logged, runner
 
 pytestmark = pytest.mark.slow
-KERAS_BACKENDS = [name for name in LINE_TRAINERS if LINE_TRAINERS[name].module == "impls.keras_fit_backend"]
+KERAS_BACKENDS = [name for name in LINE.trainers if LINE.trainers[name].module == "impls.keras_fit_backend"]
 
 
 def installed(name):
     if name not in INSTALLED:
-        pytest.skip(framework_of(LINE_TRAINERS[name]).missing_line())
+        pytest.skip(framework_of(LINE.trainers[name]).missing_line())
 
 
 @pytest.mark.parametrize("name", KERAS_BACKENDS)
 def test_each_runs_on_its_own_backend_and_follows_keras_on_tensorflow(name):
     installed(name)
     config = Config(updates=40)
-    assert runner(name, config).trainer.keras_backend() == LINE_TRAINERS[name].runs.backend  # as Keras there says
+    assert runner(name, config).trainer.keras_backend() == LINE.trainers[name].way.backend  # as Keras there says
     ours, tensorflow = logged(name, config), logged("keras_fit", config)
     for parameter in ("W", "b"):
         np.testing.assert_allclose(ours[parameter], tensorflow[parameter], rtol=1e-5, atol=1e-6)

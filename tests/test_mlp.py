@@ -19,8 +19,8 @@ import pytest
 
 from fitways import command
 from fitways.checks import verdict
-from fitways.problems import sgd_float64
 from impls.mlp import numpy_manual as mlp_numpy
+from impls.mlp.problem import sgd_float64
 from tests.helpers import MLP, MLP_INSTALLED, final, logged
 
 RTOL, ATOL = 1e-5, 1e-5
@@ -104,7 +104,7 @@ def test_compare_trains_every_network_lesson_converged(capsys):
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["--hidden", "4"], "--hidden is the mlp problem's; --problem line has no hidden layer"),
+        (["--hidden", "4"], "--hidden is for --problem mlp; --problem line has no such setting"),
         (["--problem", "mlp", "--hidden", "0"], "--hidden must be between 1 and 65536, got 0"),
         (["--problem", "mlp", "--impl", "tf_multiworker"], "--impl tf_multiworker: --problem mlp has no lesson of that name"),
         (["--problem", "mlp", "--hidden", "65536", "--batch-size", "3000"], "activations per layer, more than"),

@@ -8,8 +8,7 @@ import pytest
 
 from fitways import suite
 from fitways.gradcheck import check, passes, random_points
-from fitways.problems import Problem, Reference, loss_of_residual
-from fitways.registry import Entry
+from fitways.problem import Entry, Problem, Reference, loss_of_residual
 from fitways.report import add_speedups, print_table, run_document, to_json
 from fitways.runner import Runner
 from impls import problem as line

@@ -17,7 +17,8 @@ import pytest
 
 from fitways import command, environment, multiworker, output
 from fitways.cli import docstring
-from fitways.registry import LINE_TRAINERS, framework_of
+from fitways.problems import PROBLEMS
+from fitways.registry import framework_of
 from impls.problem import Config
 from impls.startup import TRITON_LIBRARY, TorchCompilerBeforeTensorFlow, TritonFirst, quiet_stderr
 from tests.helpers import HAS_TENSORFLOW, needs_tensorflow, strict_json
@@ -81,7 +82,7 @@ def test_a_failing_stdout_costs_neither_the_run_nor_its_files(tmp_path, redirect
 def test_an_environment_variable_that_breaks_a_trainer_is_named_before_training(
     capsys, monkeypatch, variable, value, argv, says
 ):
-    if not framework_of(LINE_TRAINERS[argv[1]]).installed():
+    if not framework_of(PROBLEMS["line"].trainers[argv[1]]).installed():
         pytest.skip(f"{argv[1]}'s framework is not installed")
     monkeypatch.setenv(variable, value)
     assert says in refused(capsys, [*argv, "--repeat", "1"])

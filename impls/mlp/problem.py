@@ -16,6 +16,7 @@ import dataclasses
 
 import numpy as np
 
+from fitways.problem import TOLERANCE, Problem, Reference, lessons, loss_of_residual
 from impls import problem as line
 
 MAX_HIDDEN = 65_536
@@ -26,7 +27,7 @@ MAX_ACTIVATIONS = 2**27  # batch × H float32 numbers in one layer's output: 512
 class Config(line.Schedule):
     """The line's schedule, and the width of the hidden layer."""
 
-    hidden: int = 16  # H: 3H + 1 parameters
+    hidden: int = dataclasses.field(default=16, metadata={"help": "tanh units in the hidden layer"})  # H: 3H + 1 parameters
 
     def __post_init__(self):
         super().__post_init__()
@@ -63,3 +64,94 @@ def log_line(sample_offset, loss, *parameters):
 def textbook_log(config, every=15, out=print):
     """The textbook's rhythm (a line every 300 samples) with the network's line."""
     return line.textbook_log(config, every, out, format_line=log_line)
+
+
+# What the harness reads (fitways.problems finds this file): the network as a Problem, its trainers,
+# and its float64 reference: the same updates replayed by independent numpy code.
+
+TRAINERS = lessons(__package__, {
+    "numpy_manual": ("numpy", "plain numpy, backpropagation derived by hand"),
+    "gradient_tape": ("tensorflow", "the eager loop: GradientTape, assign_sub"),
+    "tf_function": ("tensorflow", "the same step compiled with tf.function"),
+    "tf_xla": ("tensorflow", "the whole loop compiled by XLA"),
+    "keras_fit": ("tensorflow", "keras.Sequential (two Dense layers) + model.fit"),
+    "jax_loop": ("jax", "JAX: the whole loop in one jax.jit (lax.scan)"),
+    "torch_eager": ("torch", "PyTorch: autograd on four tensors, sub_ under no_grad"),
+})  # fmt: skip
+
+
+class Mlp(Problem):
+    name = "mlp"
+    summary = "ŷ = w2·tanh(W1·x + b1) + b2, --hidden tanh units fit to y = sin(x)"
+    Config = Config
+    trainers = TRAINERS
+    parameters = ("W1", "b1", "w2", "b2")
+    equivalence = (1e-5, 1e-5)  # rtol, atol: tanh differs by a float32 step or two between libraries
+    LEARNED = 10  # converged also means a loss ten times below the best straight line's
+
+    def make_data(self, config):
+        return make_data(config)
+
+    def initial_parameters(self, config):
+        return initial_parameters(config)
+
+    def predict(self, config, params, x, chunk=2**16):
+        """ŷ in chunks of samples, so that memory stays chunk × H whatever the data's size."""
+        return np.concatenate([
+            np.tanh(np.outer(x[s : s + chunk], params["W1"]) + params["b1"]) @ params["w2"] + params["b2"]
+            for s in range(0, max(len(x), 1), chunk)
+        ])  # fmt: skip
+
+    def reference(self, config, data):
+        """No closed form: the same updates on the same batches from the same start, replayed in float64
+        by this independent numpy code; and the best straight line, for the ceiling."""
+        x, y = self.trained(config, data)
+        params = sgd_float64(config, self.start(config), x, y)
+        design = np.stack([x, np.ones(len(x))], axis=1)
+        best_line = np.linalg.lstsq(design, y, rcond=None)[0]
+        line_loss = loss_of_residual(config, design @ best_line - y)
+        return Reference(params, self.loss(config, params, x, y), ceiling=line_loss / self.LEARNED, label="ref")
+
+    def textbook_log(self, config, every=15, out=print):
+        return textbook_log(config, every, out)
+
+    def describe(self, config, reference):
+        return [
+            ("model", f"ŷ = w2·tanh(W1·x + b1) + b2, {config.hidden} tanh units, {3 * config.hidden + 1} parameters, "
+                      f"fit to y = sin(x) (+ noise, mean {config.noise / 2:g})"),
+            ("reference", f"the same {config.updates} updates replayed in float64 numpy: loss "
+                          f"{reference.loss:.3e}; the best straight line's: {reference.ceiling * self.LEARNED:.3e}"),
+        ]  # fmt: skip
+
+    def converged_means(self, config, reference):
+        return (
+            f"every parameter within {TOLERANCE} of the float64 reference, and a loss below {reference.ceiling:.3e} "
+            f"({self.LEARNED}× below the best straight line's)"
+        )
+
+    def success(self, config, reference):
+        return f"each on the float64 reference's path, its loss {self.LEARNED}× below the best straight line's"
+
+    def setup_line(self, config):
+        return f"{super().setup_line(config)}, {config.hidden} hidden units"
+
+
+def sgd_float64(config, params, x, y):
+    """config.updates updates of mini-batch SGD on the mean squared error of the network, batches in
+    order, in float64: h = tanh(x W1ᵀ + b1), ŷ = h w2 + b2, backpropagated layer by layer."""
+    params = {name: value.copy() for name, value in params.items()}
+    size, batches = config.batch_size, config.batches_used
+    with np.errstate(over="ignore", invalid="ignore"):  # a diverging replay ends non-finite, and is judged so
+        for update in range(config.updates):
+            start = (update % batches) * size
+            xb, yb = x[start : start + size], y[start : start + size]
+            h = np.tanh(xb[:, None] * params["W1"] + params["b1"])
+            slope = 2 * (h @ params["w2"] + params["b2"] - yb) / size  # dL/dŷ
+            through = slope[:, None] * params["w2"] * (1 - h**2)  # dL/d(pre-activation)
+            gradient = {"W1": xb @ through, "b1": through.sum(0), "w2": slope @ h, "b2": slope.sum()}
+            for name in params:
+                params[name] = params[name] - config.lr * gradient[name]
+    return params
+
+
+PROBLEM = Mlp()
