@@ -11,6 +11,7 @@ run, timed or not, must converge: a fast trainer with a wrong answer fails.
 """
 
 import dataclasses
+import itertools
 import statistics
 import time
 
@@ -18,12 +19,10 @@ import pytest
 
 from fitways.checks import verdict
 from fitways.frameworks import machine_description
-from fitways.problems import PROBLEMS
+from fitways.problems import DEFAULT, PROBLEMS
 from fitways.registry import framework_of
 from fitways.runner import Runner
 from fitways.timing import PROBE_UPDATES, fit_line, timed, updates_for
-
-LINE = PROBLEMS["line"]
 
 BATCH_SIZES = [16, 256, 4096]
 # 2**20 samples: 256 batches of the largest size. Keras pays a fixed cost per epoch (a new iterator,
@@ -39,43 +38,43 @@ REPLICAS = [1, 2]  # for the data-parallel trainers: what mirroring itself costs
 
 
 def cases():
-    """Every trainer that trains in this process (tf_multiworker's workers are timed by compare.py,
-    inside the workers) on each device and batch size; the data-parallel ones at each REPLICAS."""
-    for device in ["cpu", "gpu"]:
-        for batch_size in BATCH_SIZES:
-            for name, entry in LINE.trainers.items():
-                framework = framework_of(entry)
-                if not entry.way.in_process or (device == "gpu" and framework.cpu_only):
-                    continue
-                marks = [] if framework.installed() else [pytest.mark.skip(reason=framework.missing_line())]
-                for replicas in REPLICAS if entry.way.takes_replicas else [1]:
-                    suffix = f"-{replicas}" if entry.way.takes_replicas else ""
-                    yield pytest.param(
-                        name, device, batch_size, replicas, marks=marks, id=f"{device}-{batch_size}-{name}{suffix}"
-                    )
+    """Every problem's trainers that train in this process (tf_multiworker's workers are timed by
+    compare.py, inside the workers) on each device and batch size; the data-parallel ones at each
+    REPLICAS. The default problem's cases keep their plain names; another's are prefixed with its name."""
+    for problem in PROBLEMS.values():
+        prefix = "" if problem.name == DEFAULT else f"{problem.name}-"
+        for device, batch_size, (name, entry) in itertools.product(["cpu", "gpu"], BATCH_SIZES, problem.trainers.items()):
+            framework = framework_of(entry)
+            if not entry.way.in_process or (device == "gpu" and framework.cpu_only):
+                continue
+            marks = [] if framework.installed() else [pytest.mark.skip(reason=framework.missing_line())]
+            for replicas in REPLICAS if entry.way.takes_replicas else [1]:
+                suffix = f"-{replicas}" if entry.way.takes_replicas else ""
+                yield pytest.param(problem, name, device, batch_size, replicas, marks=marks,
+                                   id=f"{prefix}{device}-{batch_size}-{name}{suffix}")  # fmt: skip
 
 
-@pytest.mark.parametrize("name, device, batch_size, replicas", list(cases()))
-def test_train(benchmark, name, device, batch_size, replicas):
-    framework = framework_of(LINE.trainers[name])
+@pytest.mark.parametrize("problem, name, device, batch_size, replicas", list(cases()))
+def test_train(benchmark, problem, name, device, batch_size, replicas):
+    framework = framework_of(problem.trainers[name])
     if device == "gpu" and not framework.gpus():  # asked here, not at collection: no framework loads then
         pytest.skip(f"{framework.label} sees no GPU")
     smoke = benchmark.disabled  # plain pytest: one untimed run of PROBE_UPDATES
     setup = {"samples": SMOKE_SAMPLES if smoke else SAMPLES, "batch_size": batch_size}
-    updates = PROBE_UPDATES if smoke else updates_for(ROUND_SECONDS, LINE, name, device, replicas, **setup)
-    config = LINE.Config(**setup, updates=updates)
-    data = LINE.make_data(config)
-    reference = LINE.reference(config, data)
+    updates = PROBE_UPDATES if smoke else updates_for(ROUND_SECONDS, problem, name, device, replicas, **setup)
+    config = problem.Config(**setup, updates=updates)
+    data = problem.make_data(config)
+    reference = problem.reference(config, data)
 
     def converged(result):
-        params = LINE.named(config, result)
-        return verdict(reference, params, LINE.loss(config, params, *LINE.trained(config, data)))[0]
+        params = problem.named(config, result)
+        return verdict(reference, params, problem.loss(config, params, *problem.trained(config, data)))[0]
 
-    runner = Runner(LINE, name, config, data, device, replicas)
+    runner = Runner(problem, name, config, data, device, replicas)
     first_result, first_seconds = timed(runner.train)  # tracing + compilation + one run
     assert converged(first_result), first_result
 
-    benchmark.group = f"{device} · batch {batch_size}"
+    benchmark.group = f"{'' if problem.name == DEFAULT else problem.name + ' · '}{device} · batch {batch_size}"
     # pytest-benchmark divides a round's time by nothing; dividing the clock by the round's updates
     # makes every column of the table read as time per update, comparable across trainers.
     benchmark._timer = lambda: time.perf_counter() / updates
@@ -83,6 +82,7 @@ def test_train(benchmark, name, device, batch_size, replicas):
     assert converged(result), result
 
     benchmark.extra_info.update(
+        problem=problem.name,
         trainer=name,
         device=device,
         replicas=replicas,
@@ -101,7 +101,7 @@ def test_train(benchmark, name, device, batch_size, replicas):
         # A round's time over its updates still holds 1/updates of a call. Timed again at a short length
         # (a probe's, where the call is most of the time), the two lengths give each cost apart.
         short_updates = PROBE_UPDATES if updates >= 10 * PROBE_UPDATES else max(updates // 10, 1)
-        short = Runner(LINE, name, dataclasses.replace(config, updates=short_updates), data, device, replicas)
+        short = Runner(problem, name, dataclasses.replace(config, updates=short_updates), data, device, replicas)
         short.train()  # its tracing and compilation
         short_seconds = []
         for _ in range(ROUNDS):

@@ -13,7 +13,7 @@ from impls.numpy_manual import Trainer as NumpyTrainer
 from impls.problem import Config, Data, make_data
 from tests.helpers import INSTALLED, LINE, final, logged
 
-RTOL, ATOL = 1e-5, 1e-6  # float32 has ~7 digits; 150 updates of rounding stay well inside this
+RTOL, ATOL = LINE.equivalence  # float32 has ~7 digits; 150 updates of rounding stay well inside this
 CONFIGS = {
     "textbook": Config(),
     "two epochs, uneven pass": Config(samples=1000, batch_size=36, updates=60, seed=3),  # 28 samples unused
@@ -32,7 +32,7 @@ def assert_same_trajectory(ours, numpy_run):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("config", CONFIGS.values(), ids=CONFIGS.keys())
+@pytest.mark.parametrize("config", list(CONFIGS.values())[1:], ids=list(CONFIGS)[1:])  # the textbook's: test_every_problem
 @pytest.mark.parametrize("name", [n for n in INSTALLED if n != "numpy_manual"])
 def test_same_trajectory_as_numpy(name, config):
     ours, numpy_run = logged(name, config), logged("numpy_manual", config)

@@ -2,6 +2,9 @@
 run through the same runner, suite, verdict, gradient check, table, JSON and plot as the line."""
 
 import json
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -9,6 +12,7 @@ import pytest
 from fitways import suite
 from fitways.gradcheck import check, passes, random_points
 from fitways.problem import Entry, Problem, Reference, loss_of_residual
+from fitways.problems import discover
 from fitways.report import add_speedups, print_table, run_document, to_json
 from fitways.runner import Runner
 from impls import problem as line
@@ -94,3 +98,54 @@ def test_its_gradient_is_checked_like_any_lesson():
     data = WAVE.make_data(CONFIG)
     rows = check(Runner(WAVE, "numpy_by_hand", CONFIG, data), random_points(WAVE, CONFIG, data))
     assert all(passes(row["error"]) for row in rows)
+
+
+# A third problem as a contributor adds one: a folder (tests/fixtures/plane: y = w·x + b, x in R², w a vector,
+# two lessons) found by discovery, run through compare.py and through the checks and benchmarks that are
+# parametrized over problems — with nothing under fitways/, tests/ or benchmarks/ naming it.
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PLANE_ENV = {**os.environ, "FITWAYS_PROBLEMS": "tests.fixtures", "PYTHONPATH": ROOT}
+
+
+def test_a_problem_folder_is_discovered():
+    found = discover(["tests.fixtures"])
+    assert list(found) == ["plane"] and set(found["plane"].trainers) == {"numpy_manual", "numpy_einsum"}
+    assert found["plane"].trainers["numpy_manual"].module == "tests.fixtures.plane.numpy_manual"
+    assert list(discover())[:2] == ["line", "mlp"]  # impls/problem.py first: the default
+
+
+def compare(*arguments):
+    return subprocess.run([sys.executable, "compare.py", "--problem", "plane", *arguments], cwd=ROOT, env=PLANE_ENV,
+                          capture_output=True, text=True, timeout=300)  # fmt: skip
+
+
+@pytest.mark.slow
+def test_a_problem_folder_runs_through_compare(tmp_path):
+    help_text = subprocess.run([sys.executable, "compare.py", "--help"], cwd=ROOT, env=PLANE_ENV, capture_output=True,
+                               text=True, timeout=300).stdout  # fmt: skip
+    assert "plane: y = w·x + b with x in R²" in " ".join(help_text.split())
+    table = compare("--repeat", "1", "--log-every", "50", "--json", str(tmp_path / "p.json"), "--plot", str(tmp_path / "p.png"))
+    assert table.returncode == 0, table.stderr
+    assert "At step 1000, loss = " in table.stdout and "all 2 runs converged" in table.stdout
+    assert "[2.0" in table.stdout  # the vector w as a column
+    document = json.loads((tmp_path / "p.json").read_text())
+    assert document["problem"] == "plane" and len(document["results"][0]["parameters"]["w"]) == 2
+    assert (tmp_path / "p.png").read_bytes()[:4] == b"\x89PNG"
+    gradients = compare("--check-gradients")
+    assert gradients.returncode == 0 and "PASS: all 6 gradients agree" in gradients.stdout, gradients.stdout
+    bad = compare("--hidden", "3")
+    assert bad.returncode == 2 and bad.stderr.strip().splitlines()[-1].startswith("error: --hidden is for --problem")
+
+
+@pytest.mark.slow
+def test_a_problem_folder_gets_the_checks_and_the_benchmarks():
+    """The generic tests and benchmark cases, collected with the plane found: each plane case runs and passes."""
+    suites = ["tests/test_every_problem.py", "tests/test_contract.py", "benchmarks/bench_trainers.py"]
+    result = subprocess.run([sys.executable, "-m", "pytest", *suites, "-q", "-p", "no:xdist", "-p", "no:cacheprovider",
+                             "-k", "plane", "-m", "slow or not slow"], cwd=ROOT, env=PLANE_ENV, capture_output=True,
+                            text=True, timeout=600)  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:]
+    passed = int(result.stdout.strip().splitlines()[-1].split(" passed")[0].split()[-1])
+    # equivalence 1 (numpy_einsum), convergence 2, gradients 2, benchmarks 2 × 3 batch sizes, contract ≥ 2
+    assert passed >= 1 + 2 + 2 + 6 + 2, result.stdout[-1000:]

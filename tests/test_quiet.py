@@ -20,7 +20,8 @@ def test_benchmark_only_deselects_every_other_test():
     )
     assert done.returncode == 0, done.stderr
     items = [line for line in done.stdout.splitlines() if "::" in line]
-    assert items == ["benchmarks/bench_trainers.py::test_train[cpu-16-numpy_manual]"]
+    assert "benchmarks/bench_trainers.py::test_train[cpu-16-numpy_manual]" in items  # and other problems' numpy_manual
+    assert all(item.startswith("benchmarks/bench_trainers.py::test_train[") for item in items)
     assert "deselected" in done.stdout and "Skipping" not in done.stdout
     # control: without --benchmark-only the layout tests are collected
     assert any("test_layout.py::" in line for line in collect("tests/test_layout.py").stdout.splitlines())
