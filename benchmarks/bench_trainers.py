@@ -45,11 +45,12 @@ def cases():
         prefix = "" if problem.name == DEFAULT else f"{problem.name}-"
         for device, batch_size, (name, entry) in itertools.product(["cpu", "gpu"], BATCH_SIZES, problem.trainers.items()):
             framework = framework_of(entry)
-            if not entry.way.in_process or (device == "gpu" and framework.cpu_only):
+            if entry.way.not_here() or (device == "gpu" and framework.cpu_only):
                 continue
             marks = [] if framework.installed() else [pytest.mark.skip(reason=framework.missing_line())]
-            for replicas in REPLICAS if entry.way.takes_replicas else [1]:
-                suffix = f"-{replicas}" if entry.way.takes_replicas else ""
+            mirrored = [replicas for replicas in REPLICAS if not entry.way.replicas_problem(replicas)]
+            for replicas in mirrored or [1]:
+                suffix = f"-{replicas}" if mirrored else ""
                 yield pytest.param(problem, name, device, batch_size, replicas, marks=marks,
                                    id=f"{prefix}{device}-{batch_size}-{name}{suffix}")  # fmt: skip
 

@@ -84,7 +84,7 @@ def main(argv=None):
         check_environment(problem, names, args.device, max(SAMPLES, 2 * sizes[-1]))
         load_frameworks(problem.trainers[name].framework for name in names)
         runs, device_notes = plan_runs(problem, names, args.device)
-        workers = [name for name, _ in runs if not problem.trainers[name].way.in_process]
+        workers = [name for name, _ in runs if problem.trainers[name].way.not_here()]
         runs = [(name, device) for name, device in runs if name not in workers]
         notes += [f"{name}: skipped, its worker processes are timed by compare.py" for name in dict.fromkeys(workers)]
     except (UsageError, ValueError) as error:

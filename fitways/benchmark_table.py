@@ -48,7 +48,7 @@ def medians(report):
 def label(info):
     """The row's name: the trainer, and for a data-parallel one its replica count."""
     entry = PROBLEMS[DEFAULT].trainers.get(info["trainer"])
-    if entry is None or not entry.way.takes_replicas:
+    if entry is None or entry.way.replicas_problem(2):
         return info["trainer"]
     return f"{info['trainer']} ×{info['replicas']}"
 

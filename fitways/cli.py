@@ -167,7 +167,7 @@ def check_scale(problem, config, runs, asked, named):
 
 def check_replicas_apply(problem, names, asked):
     """--replicas where no data-parallel trainer runs is a UsageError: it would be ignored."""
-    if asked is not None and not any(problem.trainers[name].way.takes_replicas for name in names):
-        data_parallel = [name for name, entry in problem.trainers.items() if entry.way.takes_replicas]
+    if asked is not None and all(problem.trainers[name].way.replicas_problem(asked) for name in names):
+        data_parallel = [name for name, entry in problem.trainers.items() if not entry.way.replicas_problem(asked)]
         who = ", ".join(data_parallel) if data_parallel else f"no --problem {problem.name} lesson"
         raise UsageError(f"--replicas applies to the data-parallel trainers ({who}), and none of them runs")

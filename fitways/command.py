@@ -163,7 +163,7 @@ def main(argv=None):
 def gradient_checkable(problem, names, notes, named):
     """The trainers whose gradient this process can compute: a worker-process trainer is skipped with
     a note, or refused when it was all the user asked for."""
-    kept = [name for name in names if problem.trainers[name].way.in_process]
+    kept = [name for name in names if not problem.trainers[name].way.not_here()]
     skipped = [name for name in names if name not in kept]
     if named and not kept:
         raise UsageError(

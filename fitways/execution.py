@@ -14,8 +14,16 @@ DEFAULT_CPU_REPLICAS = 2  # logical CPUs a data-parallel run splits the CPU into
 class Execution:
     """A way to run a trainer: the few questions callers ask it. Subclasses answer them."""
 
-    in_process = True  # the harness can build it here: log its trajectory, check its gradient
-    takes_replicas = False  # --replicas means something to it
+    arguments: tuple[str, ...] = ("config", "data")  # what the lesson's Trainer(...) takes
+
+    def not_here(self) -> str | None:
+        """Why the harness cannot build the trainer in this process (log its trajectory, check its
+        gradient), or None."""
+        return None
+
+    def replicas_problem(self, count: int) -> str | None:
+        """Why --replicas `count` means nothing to it, or None."""
+        return "it trains on one device"
 
     def replicas(self, framework, device, asked=None) -> int:
         return 1
@@ -68,7 +76,10 @@ class InProcess(Execution):
 class Mirrored(InProcess):
     """Data-parallel in this process: a tf.distribute strategy over `replicas` devices of one kind."""
 
-    takes_replicas = True
+    arguments = ("config", "data", "devices")  # devices: one replica on each
+
+    def replicas_problem(self, count):
+        return None
 
     def replicas(self, framework, device, asked=None):
         return asked or (len(framework.gpus()) if device == "gpu" else DEFAULT_CPU_REPLICAS)
@@ -92,7 +103,11 @@ class Mirrored(InProcess):
 class Workers(Execution):
     """In `count` worker processes of their own (fitways.multiworker), timed inside the workers."""
 
-    in_process = False
+    def not_here(self):
+        return "it trains in worker processes"
+
+    def replicas_problem(self, count):
+        return f"it trains in {self.count} worker processes"
 
     def __init__(self, count):
         self.count = count
@@ -112,6 +127,18 @@ class Workers(Execution):
         from fitways import multiworker
 
         return multiworker.measure(problem, name, config, repeat, self.count), multiworker.placed_on(self.count)
+
+
+class InBackendProcess(InProcess):
+    """In a process of its own, with Keras on `backend` (fitways.keras_process); everything else as InProcess."""
+
+    def __init__(self, backend: str):
+        self.backend = backend
+
+    def build(self, cls, config, data, framework, device, replicas):
+        from fitways.keras_process import RemoteTrainer
+
+        return RemoteTrainer(self.backend, cls, config, data, framework, device), contextlib.nullcontext
 
 
 IN_PROCESS, MIRRORED, TWO_WORKERS = InProcess(), Mirrored(), Workers(2)

@@ -13,7 +13,6 @@ lesson does, dies with its launcher (fitways.processes) and ends when its stdin 
 """
 
 import atexit
-import contextlib
 import dataclasses
 import importlib
 import inspect
@@ -28,22 +27,11 @@ from pathlib import Path
 
 import numpy as np
 
-from fitways.execution import InProcess
 from fitways.processes import die_with_parent, kill, spawn
 
 
 class BackendError(RuntimeError):
     """The backend process failed; the message is one line, then its stderr."""
-
-
-class InBackendProcess(InProcess):
-    """In a process of its own, with Keras on `backend`; everything else as InProcess."""
-
-    def __init__(self, backend):
-        self.backend = backend
-
-    def build(self, cls, config, data, framework, device, replicas):
-        return RemoteTrainer(self.backend, cls, config, data, framework, device), contextlib.nullcontext
 
 
 class BackendProcess:

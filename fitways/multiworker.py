@@ -3,7 +3,7 @@
     run(problem, name, config, workers=2)  →  MultiworkerResult(final, rows, train_seconds, other_seconds, ...)
     measure(problem, name, config, repeat)  →  the Measurement fitways.timing.measure gives in process
 
-Each worker runs this file as a script (not as fitways.multiworker, so that no package __init__ can
+Each worker runs fitways/worker.py as a script (not as a module of the package, so that no package __init__ can
 run a TensorFlow op before the worker makes its strategy) with its own TF_CONFIG (the cluster of loopback ports
 chosen here, and its index) and the problem, lesson and config as JSON in FITWAYS_CONFIG. Every worker trains; worker 0
 writes the result as JSON to a file named on its command line. The workers run in their own process
@@ -25,10 +25,11 @@ import threading
 import time
 from pathlib import Path
 
-from fitways.processes import die_with_parent, kill, spawn
+from fitways.processes import kill, spawn
 
 WORKERS = 2
 # The time limit, sized from the work: a worker that has not finished by then is hung, not slow.
+WORKER = str(Path(__file__).with_name("worker.py"))  # what each worker process runs
 START_UP_SECONDS = 60.0  # importing TensorFlow and meeting the other workers: ≈5 s here, unloaded
 SECONDS_PER_UPDATE = 0.02  # an update across two workers takes ≈2 ms here: ten times that
 PORT_ATTEMPTS = 3
@@ -125,7 +126,7 @@ def _run_once(problem, name, config, workers, log, runs, timeout):
         try:
             for index in range(workers):
                 logs.append(open(Path(folder) / f"worker{index}.err", "w+b"))  # closed in finally
-                argv = [sys.executable, __file__, str(result_path) if index == 0 else ""]
+                argv = [sys.executable, WORKER, str(result_path) if index == 0 else ""]
                 processes.append(
                     spawn(
                         argv,
@@ -214,64 +215,3 @@ def _stderr(logs, tail=3000):
         if text:
             parts.append(f"\n--- worker {index} stderr (last {tail} characters) ---\n{text[-tail:]}")
     return "".join(parts)
-
-
-def _worker(result_path):
-    """One worker: the strategy first (before any other TensorFlow op), then train, then worker 0 reports."""
-    import importlib
-
-    import numpy as np
-
-    from fitways.problems import PROBLEMS
-
-    options = json.loads(os.environ["FITWAYS_CONFIG"])
-    problem = PROBLEMS[options["problem"]]
-    config = problem.Config(**options["config"])
-    # TensorFlow is imported only here, in the worker
-    Trainer = importlib.import_module(problem.trainers[options["lesson"]].module).Trainer
-    trainer = Trainer(config, problem.make_data(config))
-    start_values = problem.initial_parameters(config)
-
-    def timed_run(run_config):
-        # The strategy can be made once per process, so the second length reuses this trainer with a
-        # config that differs in updates only: its Python loop reads config.updates at every train().
-        trainer.config = run_config
-        trainer.reset(*start_values)
-        start = time.perf_counter()
-        final = trainer.train()  # on the host: training is over when the clock stops
-        return final, time.perf_counter() - start
-
-    final, first = timed_run(config)
-    seconds, other_seconds = [first], {}
-    if options["runs"] > 1:
-        other = dataclasses.replace(config, updates=options["second"])
-        timed_run(other)  # its first run, untimed
-        other_seconds[other.updates] = []
-        for _ in range(options["runs"] - 1):
-            final, run_seconds = timed_run(config)
-            seconds.append(run_seconds)
-            other_seconds[other.updates].append(timed_run(other)[1])
-    trainer.config = config
-    rows, logged_seconds = [], None
-    if options["log"]:
-        trainer.reset(*start_values)
-        start = time.perf_counter()
-        trainer.train(log=lambda update, loss, *parameters: rows.append((update, float(loss), *parameters)))
-        logged_seconds = time.perf_counter() - start
-    if result_path:
-        partial = Path(result_path + ".partial")
-        as_lists = lambda values: [np.asarray(value, np.float64).tolist() for value in values]  # noqa: E731
-        result = {
-            "final": as_lists(final),
-            "rows": [(update, loss, *as_lists(parameters)) for update, loss, *parameters in rows],
-            "train_seconds": seconds,
-            "other_seconds": other_seconds,
-            "logged_seconds": logged_seconds,
-        }
-        partial.write_text(json.dumps(result))  # json writes NaN for a diverged run; json reads it back
-        partial.replace(result_path)  # the launcher never reads a half-written file
-
-
-if __name__ == "__main__":
-    die_with_parent(int(sys.argv[2]))  # spawn() appends the launcher's pid
-    _worker(sys.argv[1])

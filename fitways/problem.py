@@ -17,12 +17,11 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from fitways.checks import LOSS_TOLERANCE, TOLERANCE, distance, tolerance
-from fitways.execution import IN_PROCESS, MIRRORED, TWO_WORKERS, Execution, Workers
-from fitways.keras_process import InBackendProcess
+from fitways.checks import LOSS_TOLERANCE, MAX_UPDATES, TOLERANCE, distance, tolerance
+from fitways.execution import IN_PROCESS, MIRRORED, TWO_WORKERS, Execution, InBackendProcess, Workers
 
 __all__ = [
-    "LOSS_TOLERANCE", "TOLERANCE", "distance", "tolerance",  # what a problem's converged_means may quote
+    "LOSS_TOLERANCE", "MAX_UPDATES", "TOLERANCE", "distance", "tolerance",  # limits and what converged_means may quote
     "IN_PROCESS", "MIRRORED", "TWO_WORKERS", "Workers", "InBackendProcess",  # the ways to run, for a table's rows
     "Entry", "Problem", "Reference", "lessons", "loss_of_residual",
 ]  # fmt: skip

@@ -5,18 +5,21 @@ Nothing is imported until a lesson is loaded, so --help and argument checks neve
 """
 
 import importlib
+from typing import TYPE_CHECKING
 
 from fitways.frameworks import FRAMEWORKS, Framework
-from fitways.problem import Entry
+
+if TYPE_CHECKING:  # annotations only: the problem base imports the execution objects, which import this
+    from fitways.problem import Entry
 
 BASELINE = "gradient_tape"  # speed-ups are quoted relative to the textbook's own loop unless asked otherwise
 
 
-def framework_of(entry: Entry) -> Framework:
+def framework_of(entry: "Entry") -> Framework:
     return FRAMEWORKS[entry.framework]
 
 
-def trainer_class(entry: Entry) -> type:
+def trainer_class(entry: "Entry") -> type:
     """The lesson's Trainer, its framework imported first (quietly, for TensorFlow)."""
     framework_of(entry).load()
     return importlib.import_module(entry.module).Trainer

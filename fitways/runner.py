@@ -28,8 +28,8 @@ class Runner:
         """replicas: for a data-parallel lesson, how many devices of the kind to mirror over (--replicas;
         None: its default); other lessons run on one device."""
         entry = problem.trainers[name]
-        if not entry.way.in_process:
-            raise ValueError(f"{name} trains in worker processes: run it with fitways.multiworker")
+        if entry.way.not_here():
+            raise ValueError(f"{name}: {entry.way.not_here()}, not in this one (fitways.multiworker runs it)")
         self.problem, self.name, self.config, self.device = problem, name, config, device
         self.framework = framework_of(entry)
         self.replicas = entry.way.replicas(self.framework, device, replicas)

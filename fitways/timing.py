@@ -13,7 +13,7 @@ import math
 import statistics
 import time
 
-from impls.problem import MAX_UPDATES
+from fitways.checks import MAX_UPDATES
 from impls.startup import quiet_stderr
 
 LOGGED_RUNS = 2  # timed logged runs, after an untimed first one, to price the log itself

@@ -19,7 +19,7 @@ def installed(problem, in_process=True):
     return [
         name
         for name, entry in problem.trainers.items()
-        if framework_of(entry).installed() and (entry.way.in_process or not in_process)
+        if framework_of(entry).installed() and not (in_process and entry.way.not_here())
     ]
 
 

@@ -28,14 +28,14 @@ def test_the_lesson_keeps_the_trainer_contract(problem, name):
     entry = problem.trainers[name]
     cls = trainer_class(entry)
     assert issubclass(cls, Trainer)
-    assert arguments(cls.__init__) == ["config", "data", "devices"][: 3 if entry.way.takes_replicas else 2]
+    assert arguments(cls.__init__) == list(entry.way.arguments)
     assert arguments(cls.reset) == list(problem.parameters)
     assert arguments(cls.loss_and_gradient) == ["x", "y"]
     assert arguments(cls.train) == ["log"] and inspect.signature(cls.train).parameters["log"].default is None
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("problem, name", [p for p in LESSONS if p.values[0].trainers[p.values[1]].way.in_process])
+@pytest.mark.parametrize("problem, name", [p for p in LESSONS if not p.values[0].trainers[p.values[1]].way.not_here()])
 def test_a_built_lesson_has_its_first_parameter_and_returns_every_parameter(problem, name):
     config = problem.Config(updates=2)
     built = runner(name, config)

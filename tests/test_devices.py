@@ -21,7 +21,7 @@ def test_four_logical_cpus_exist():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", [n for n in TF_TRAINERS if not LINE.trainers[n].way.takes_replicas])
+@pytest.mark.parametrize("name", [n for n in TF_TRAINERS if LINE.trainers[n].way.replicas_problem(2)])
 @pytest.mark.parametrize("device", ["/CPU:0", "/CPU:1"])
 def test_parameters_and_results_land_on_the_requested_device(name, device):
     config = Config(updates=30)

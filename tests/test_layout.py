@@ -102,3 +102,64 @@ def test_the_harness_names_no_problem_and_no_parameter(path):
     with open(os.path.join(ROOT, path)) as source:
         found = [f"{number}: {text.strip()}" for number, text in enumerate(source, 1) if NAMED.search(text)]
     assert not found, f"{path} names a problem or a parameter:\n" + "\n".join(found)
+
+
+def module_name(path):
+    return path[:-3].replace(os.sep, ".").removesuffix(".__init__")
+
+
+def first_party_imports(path, known):
+    """The first-party modules `path` imports, anywhere in it (inside functions too), but not under
+    `if TYPE_CHECKING:` (annotations only: never run). `from a import b` counts a.b where that is a module."""
+    with open(os.path.join(ROOT, path)) as source:
+        tree = ast.parse(source.read())
+    skipped = {id(node) for stmt in ast.walk(tree) if isinstance(stmt, ast.If) and "TYPE_CHECKING" in ast.unparse(stmt.test)
+               for node in ast.walk(stmt)}  # fmt: skip
+    found = set()
+    for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found |= {node.module} | {f"{node.module}.{alias.name}" for alias in node.names}
+    return {name for name in found if name in known}
+
+
+def import_cycles(packages=("fitways", "impls")):
+    """Every cycle among the modules of `packages` (a strongly connected component of more than one module)."""
+    paths = [path for package in packages for folder in lesson_folders(package) for path in python_files(folder)]
+    known = {module_name(path): path for path in paths}
+    graph = {module: first_party_imports(path, known) - {module} for module, path in known.items()}
+    index, low, stack, on_stack, cycles, counter = {}, {}, [], set(), [], [0]
+
+    def visit(module):  # Tarjan's strongly connected components
+        index[module] = low[module] = counter[0]
+        counter[0] += 1
+        stack.append(module)
+        on_stack.add(module)
+        for target in graph[module]:
+            if target not in index:
+                visit(target)
+                low[module] = min(low[module], low[target])
+            elif target in on_stack:
+                low[module] = min(low[module], index[target])
+        if low[module] == index[module]:
+            component = set()
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.add(member)
+                if member == module:
+                    break
+            if len(component) > 1:
+                cycles.append(sorted(component))
+
+    for module in sorted(graph):
+        if module not in index:
+            visit(module)
+    return cycles
+
+
+def test_no_import_cycle_counting_imports_inside_functions():
+    assert import_cycles() == []
