@@ -61,7 +61,7 @@ def main(argv=None):
     import numpy as np
     import tensorflow as tf
 
-    from fitways.anatomy import (
+    from benchmarks.anatomy_study import (
         CALLS,
         PLUMBING,
         STATE,

@@ -82,7 +82,7 @@ def eager_ops(trainer, x, y):
 def eager_kernels(trainer, x, y, updates=5):
     """The kernels tf.profiler sees per eager update, in order (median run of `updates`): eager_ops plus
     _EagerConst, the op that turns a Python value (a shape, an axis list) into a tensor."""
-    from fitways.timeline import trace
+    from benchmarks.timeline import trace
 
     def run():
         for _ in range(updates):

@@ -23,9 +23,9 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.realpath(__file__))))  # also through a link
 
+from benchmarks.gradient_cost_study import MAX_N, METHODS  # noqa: E402
 from fitways.cli import HelpFormatter, Parser, UsageError, docstring, number  # noqa: E402
 from fitways.frameworks import FRAMEWORKS  # noqa: E402
-from fitways.gradient_cost import MAX_N, METHODS  # noqa: E402
 from fitways.output import OutputError, path_problem, prepare_terminal, warn  # noqa: E402
 from fitways.signals import run_command  # noqa: E402
 
@@ -115,7 +115,7 @@ def main(argv=None):
 
 
 def measure_and_report(args, names):
-    from fitways import gradient_cost
+    from benchmarks import gradient_cost_study as gradient_cost
 
     one_thread = gradient_cost.load_on_one_thread({METHODS[name].framework for name in names})
     from fitways.frameworks import machine_description
@@ -140,7 +140,7 @@ def measure_and_report(args, names):
         write_json(args.json, document)
         warn(f"wrote {args.json}")
     if args.plot is not None:
-        from fitways.gradient_cost import plot_gradient_accuracy, plot_gradient_cost
+        from benchmarks.gradient_cost_study import plot_gradient_accuracy, plot_gradient_cost
 
         cost_path, accuracy_path = (os.path.join(args.plot, name) for name in FIGURES)
         plot_gradient_cost(cost_path, document)

@@ -14,7 +14,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.realpath(__file__))))  # also through a link
 
-from fitways.benchmark_table import summarize  # noqa: E402
+from benchmarks.benchmark_table import summarize  # noqa: E402
 from fitways.cli import docstring  # noqa: E402
 from fitways.output import prepare_terminal  # noqa: E402
 

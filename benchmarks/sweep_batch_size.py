@@ -99,10 +99,10 @@ def main(argv=None):
 
 
 def sweep(args, problem, extra, sizes, runs):
+    from benchmarks.sweep import measured_point
     from fitways.frameworks import machine_description
     from fitways.plots import plot_sweep
     from fitways.report import finish
-    from fitways.sweep import measured_point
 
     results, points, failures = {}, [], []
     samples = max(SAMPLES, 2 * sizes[-1])

@@ -79,10 +79,10 @@ def main(argv=None):
 
 
 def sweep(args, sizes, runs):
+    from benchmarks.sweep import crossover, point
     from fitways.frameworks import machine_description
     from fitways.plots import plot_sweep
     from fitways.report import finish
-    from fitways.sweep import crossover, point
 
     results, failures = {}, []
     for name, device in runs:

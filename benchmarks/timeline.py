@@ -1,6 +1,6 @@
 """timeline: one update along a time axis, as TensorFlow's profiler recorded it.
 
-    python -m fitways.timeline [--out docs/timeline.png]
+    python -m benchmarks.timeline [--out docs/timeline.png]
 
 Traces (tf.profiler.experimental) one eager update (gradient_tape), one tf.function update
 (tf_function) and one update of the XLA loop (tf_xla, a loop of one), each after warm-up, and draws
@@ -12,7 +12,6 @@ The trace is read with the profiler's XSpace protobuf (private, as in fitways.an
 from events() on takes plain objects, so the tests call them on a small trace built by hand.
 """
 
-import contextlib
 import gc
 import glob
 import os
@@ -185,22 +184,6 @@ def trace(fn):
         with open(path, "rb") as file:
             space.ParseFromString(file.read())
     return space
-
-
-@contextlib.contextmanager
-def profiling(logdir):
-    """TensorFlow's profiler on for the block, its trace written under logdir (TensorBoard's Profile tab
-    opens it: pip install tensorboard-plugin-profile, then tensorboard --logdir DIR); no-op for None."""
-    if logdir is None:
-        yield
-        return
-    import tensorflow as tf
-
-    tf.profiler.experimental.start(logdir)
-    try:
-        yield
-    finally:
-        tf.profiler.experimental.stop()
 
 
 def one_update(lesson):

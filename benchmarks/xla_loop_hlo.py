@@ -32,7 +32,7 @@ def optimized_hlo(name, config, data):
 
         trainer = jax_loop.Trainer(config, data)
         return jax_loop.train_loop.lower(config, False, trainer.params, trainer.x, trainer.y).compile().as_text()
-    from fitways.anatomy import optimized_hlo as tf_optimized_hlo
+    from benchmarks.anatomy_study import optimized_hlo as tf_optimized_hlo
     from impls import tf_xla
 
     return tf_optimized_hlo(tf_xla.Trainer(config, data))

@@ -8,6 +8,7 @@ Each module has one role:
     registry.py     a trainer's lesson loaded: its framework first, then its Trainer
     execution.py    how a trainer runs: in process on one device, mirrored over replicas, in workers
     keras_process.py  Keras on another backend (keras_fit_jax, keras_fit_torch) in a process of its own
+    multiworker.py  a trainer across worker processes (worker.py: one worker, run as a script)
     processes.py    child processes (workers, backend processes): their own group, killed with their launcher
     contract.py     the Trainer contract, as a Protocol every lesson is held to
     frameworks.py   each framework once: installed?, imported quietly, devices, placement, versions
@@ -23,15 +24,11 @@ Each module has one role:
     cli.py          what compare.py and the scripts share: argument types, one-line errors, devices
     environment.py  the environment variables and memory a run needs, checked before training
     signals.py      SIGTERM and SIGHUP end a command the way Ctrl-C does, cleaning up
-    sweep.py        µs per update along one axis of the setup, each point checked, and crossovers
     plots.py        the pictures (matplotlib)
-    anatomy.py      where the time of one update goes, counted and timed (benchmarks/anatomy.py prints it)
-    timeline.py     `python -m fitways.timeline`: one update along a time axis, from TensorFlow's profiler;
-                    and compare.py --profile's profiler
-    benchmark_table.py  the benchmark report as the README's table (µs per update, × floor, per call)
-    readme.py       `python -m fitways.readme`: every measured number in README.md, from docs/*.json
-    gradient_cost.py  what a gradient costs as the parameter count grows, by finite differences,
-                    forward mode, reverse mode and by hand; how accurate a finite difference is
+    readme.py       `python -m fitways.readme`: every measured number in README.md (being replaced by cogapp)
+
+The studies (anatomy, gradient cost, timeline, sweeps, the benchmark table) live in benchmarks/, beside
+their scripts.
 
 A lesson talks to the harness only through its Trainer (contract.py): Trainer(config, data),
 reset(*parameters), loss_and_gradient(x, y), train(log=None), and its first parameter's attribute.

@@ -7,6 +7,7 @@ Each returns the exit status. A lesson that raises is a failed row (one line on 
 the table and the JSON) and the others still run; Ctrl-C still stops everything.
 """
 
+import contextlib
 import math
 import sys
 import time
@@ -128,7 +129,6 @@ def train_and_report(problem, config, data, runs, notes, options):
     from fitways.frameworks import machine_description
     from fitways.registry import framework_of
     from fitways.report import add_speedups, print_table, run_document, write_json
-    from fitways.timeline import profiling
 
     reference = problem.reference(config, data)
     baseline = options.baseline or BASELINE
@@ -155,3 +155,19 @@ def train_and_report(problem, config, data, runs, notes, options):
         plot_comparison(options.plot, problem, config, data, reference, [r for r in rows if "error" not in r], trajectories)
         warn(f"wrote {options.plot}")
     return 0 if rows and all(r["converged"] for r in rows) else 1
+
+
+@contextlib.contextmanager
+def profiling(logdir):
+    """TensorFlow's profiler on for the block, its trace written under logdir (TensorBoard's Profile tab
+    opens it: pip install tensorboard-plugin-profile, then tensorboard --logdir DIR); no-op for None."""
+    if logdir is None:
+        yield
+        return
+    import tensorflow as tf
+
+    tf.profiler.experimental.start(logdir)
+    try:
+        yield
+    finally:
+        tf.profiler.experimental.stop()

@@ -88,19 +88,19 @@ for label, runner in runners.items():
 
 # %% [markdown]
 # ## 4. Inside one update
-# The ops one eager update dispatches (fitways.anatomy), then the same update along a time axis as
-# TensorFlow's profiler recorded it (fitways.timeline): coloured bars are kernels, grey the runtime
+# The ops one eager update dispatches (benchmarks/anatomy_study.py), then the same update along a time axis as
+# TensorFlow's profiler recorded it (benchmarks/timeline.py): coloured bars are kernels, grey the runtime
 # around them, white the time no kernel ran.
 
 # %%
 from collections import Counter  # noqa: E402
 
-from fitways import anatomy, timeline  # noqa: E402
+from benchmarks import anatomy_study, timeline  # noqa: E402
 
 trainer = gradient_tape.Trainer(config, data)
 x, y = trainer.batches[0]
 trainer.update(x, y)
-print(Counter(op.phase for op in anatomy.eager_ops(trainer, x, y)))
+print(Counter(op.phase for op in anatomy_study.eager_ops(trainer, x, y)))
 
 # %%
 panels = {title: timeline.bars(timeline.events(timeline.trace(timeline.one_update(lesson))))

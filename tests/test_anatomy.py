@@ -1,4 +1,4 @@
-"""benchmarks/anatomy.py runs, and the counts it prints (from fitways.anatomy) match counts made here another way."""
+"""benchmarks/anatomy.py runs, and the counts it prints (from benchmarks/anatomy_study.py) match counts made here another way."""
 
 import importlib
 import json
@@ -19,9 +19,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # where benc
 
 @pytest.fixture(scope="module")
 def anatomy():
-    """fitways.anatomy imports TensorFlow as it loads: load it through the harness first, in the suite's order."""
+    """benchmarks.anatomy_study imports TensorFlow as it loads: load it through the harness first, in the suite's order."""
     FRAMEWORKS["tensorflow"].load()
-    return importlib.import_module("fitways.anatomy")
+    return importlib.import_module("benchmarks.anatomy_study")
 
 
 def lesson(name):

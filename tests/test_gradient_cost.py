@@ -11,9 +11,16 @@ import numpy as np
 import pytest
 
 from benchmarks import gradient_cost as command
-from fitways import gradient_cost
+from benchmarks import gradient_cost_study as gradient_cost
+from benchmarks.gradient_cost_study import (
+    METHODS,
+    mlp_backprop,
+    plot_gradient_cost,
+    relative_error,
+    split,
+    textbook_batch,
+)
 from fitways.frameworks import FRAMEWORKS
-from fitways.gradient_cost import METHODS, mlp_backprop, plot_gradient_cost, relative_error, split, textbook_batch
 
 INSTALLED = [name for name, method in METHODS.items() if FRAMEWORKS[method.framework].installed()]
 FLOAT64 = {"numpy_fd", "numpy_backprop"}  # the rest compute in their framework's float32

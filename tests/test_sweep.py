@@ -65,7 +65,7 @@ def test_width_sweep_measures_checks_and_finds_the_crossover(tmp_path, capsys):
 
 
 def test_crossover_is_where_the_challenger_stays_faster():
-    from fitways.sweep import crossover
+    from benchmarks.sweep import crossover
 
     points = {
         "numpy": [(1, 1.0, True), (4, 2.0, True), (16, 4.0, True), (64, 8.0, True)],

@@ -1,4 +1,4 @@
-"""fitways.timeline on a small trace built by hand (no TensorFlow), and the command end to end."""
+"""benchmarks/timeline.py on a small trace built by hand (no TensorFlow), and the command end to end."""
 
 import subprocess
 import sys
@@ -6,7 +6,7 @@ from types import SimpleNamespace as Plain
 
 import pytest
 
-from fitways import timeline
+from benchmarks import timeline
 
 
 def small_trace():
@@ -72,7 +72,7 @@ def test_a_bad_out_is_one_line_and_exit_2(out, capsys):
 
 @pytest.mark.slow
 def test_the_command_traces_the_three_ways(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "fitways.timeline", "--out", str(tmp_path / "t.png")],
+    done = subprocess.run([sys.executable, "-m", "benchmarks.timeline", "--out", str(tmp_path / "t.png")],
                           capture_output=True, text=True, timeout=180)  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
     lines = done.stdout.splitlines()
