@@ -63,7 +63,7 @@ def flag(name):
 def problem_options(problems):
     """{field name: (field, [problems])}: each Config field that carries a help text in its metadata
     (dataclasses.field(metadata={"help": ...})) becomes a flag, for the problems whose Config has it."""
-    options = {}
+    options: dict[str, tuple[dataclasses.Field, list]] = {}
     for problem in problems.values():
         for field in dataclasses.fields(problem.Config):
             if "help" in field.metadata:
@@ -116,7 +116,8 @@ def choose_trainers(problem, asked):
             if not framework_of(problem.trainers[name]).installed():
                 raise UsageError(f"--impl {name}: {framework_of(problem.trainers[name]).missing_line()}")
         return names, []
-    names, missing = [], {}
+    names = []
+    missing: dict = {}  # framework -> the names it would have run
     for name, entry in problem.trainers.items():
         (names if framework_of(entry).installed() else missing.setdefault(framework_of(entry), [])).append(name)
     notes = [f"{', '.join(skipped)}: skipped, {framework.missing_line()}" for framework, skipped in missing.items()]
@@ -130,7 +131,7 @@ def plan_runs(problem, names, requested):
     devices = ["cpu", "gpu"] if requested == "all" else [requested]
     runs, notes = [], []
     for device in devices:
-        skipped = {}
+        skipped: dict[str, list[str]] = {}
         for name in names:
             entry = problem.trainers[name]
             why = entry.way.gpu_problem(framework_of(entry)) if device == "gpu" else None

@@ -1,12 +1,14 @@
 """How a lesson runs: in this process on one device, mirrored over replicas, or in worker processes.
 
-One small object per way, on each registry entry (fitways.registry); callers ask it what they need —
+One small object per way, on each row of a trainer table (fitways.problem.Entry.way); callers ask it what they need —
 how many replicas, whether a GPU run or a batch size can work, how to build and measure — and never
 test which way it is.
 """
 
 import contextlib
 import dataclasses
+from collections.abc import Callable
+from typing import Any
 
 DEFAULT_CPU_REPLICAS = 2  # logical CPUs a data-parallel run splits the CPU into when not told otherwise
 
@@ -39,6 +41,10 @@ class Execution:
     def device_problem(self, framework, device: str, count: int) -> str | None:
         return None
 
+    def build(self, cls: type, config, data, framework, device: str, replicas: int) -> tuple[Any, Callable]:
+        """(trainer, scope): the lesson's Trainer made on the device, and the scope to call it in."""
+        raise ValueError(self.not_here())
+
     def measure(self, problem, name: str, config, data, device: str, replicas: int, repeat: int) -> tuple:
         """(Measurement, placed_on) of `repeat` steady-state runs at each of two lengths and a logged one."""
         raise NotImplementedError
@@ -53,8 +59,6 @@ class InProcess(Execution):
         return None if framework.gpus() else f"{framework.label} sees no GPU"
 
     def build(self, cls, config, data, framework, device, replicas):
-        """(trainer, scope): the lesson's Trainer made on the device, and the scope to call it in."""
-
         def scope():
             return framework.device_scope(device)
 

@@ -67,7 +67,7 @@ class Numba(Numpy):
 
 class TensorFlow(Framework):
     name, label = "tensorflow", "TensorFlow"
-    _gpus = None
+    _gpus: list = []  # filled by load()
 
     def load(self):
         if "tensorflow" not in sys.modules:

@@ -37,7 +37,7 @@ class BackendError(RuntimeError):
 class BackendProcess:
     """One child process on one Keras backend, serving any number of trainers."""
 
-    _started = {}  # backend -> BackendProcess, for the session
+    _started: dict[str, "BackendProcess"] = {}  # backend -> BackendProcess, for the session
 
     @classmethod
     def of(cls, backend):
@@ -188,7 +188,7 @@ def _serve(launcher):
                 trainer, framework, scope = built[request["id"]]
                 with scope():
                     result = _run(op, trainer, framework, request)
-            reply = {"result": result}
+            reply: dict = {"result": result}
         except Exception as error:  # reported to the launcher, which raises it there
             reply = {"error": f"{type(error).__name__}: {error}"}
         replies.write(json.dumps(reply) + "\n")

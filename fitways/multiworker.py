@@ -19,6 +19,7 @@ import math
 import os
 import signal
 import socket
+import subprocess
 import sys
 import tempfile
 import threading
@@ -120,7 +121,8 @@ def _run_once(problem, name, config, workers, log, runs, timeout):
     second = second_length(config.updates, math.inf)
     cluster = {"worker": [f"localhost:{port}" for port in free_ports(workers)]}
     start = time.perf_counter()
-    processes, logs = [], []
+    processes: list[subprocess.Popen] = []
+    logs: list = []
     with tempfile.TemporaryDirectory(prefix="fitways-workers-") as folder, stop_together(processes) as stopped:
         result_path = Path(folder) / "result.json"
         try:

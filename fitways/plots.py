@@ -129,8 +129,8 @@ def plot_sweep(path, machine, results, axis="batch size"):
     for index, ((name, device), points) in enumerate(results.items()):
         batch, seconds, ok = (np.array(column) for column in zip(*points))
         micros = seconds * 1e6
-        style = {"color": plt.cm.tab20(index % 20), "linestyle": ["-", "--"][index // 20 % 2]}  # 20 tell-apart
-        axes.plot(batch, micros, marker="os^D"[index % 4], label=f"{name} ({device})", **style)
+        colour, line = plt.cm.tab20(index % 20), ["-", "--"][index // 20 % 2]  # 20 tell-apart, then dashed
+        axes.plot(batch, micros, marker="os^D"[index % 4], label=f"{name} ({device})", color=colour, linestyle=line)
         axes.plot(batch[~ok], micros[~ok], "rx", markersize=12)
     axes.set(
         xscale="log",

@@ -26,7 +26,7 @@ __all__ = [
     "Entry", "Problem", "Reference", "lessons", "loss_of_residual",
 ]  # fmt: skip
 
-Params = dict[str, np.ndarray]  # float64 parameters by name
+Params = dict[str, Any]  # float64 parameters by name: numpy arrays, or numpy scalars
 
 
 @dataclasses.dataclass(frozen=True)

@@ -36,9 +36,9 @@ def problem_modules(package):
     return found
 
 
-def discover(roots=None):
+def discover(roots: list[str] | None = None) -> dict[str, Problem]:
     """{name: Problem} for every problem.py found under `roots` (default: packages())."""
-    found = {}
+    found: dict[str, Problem] = {}
     for root in roots or packages():
         for module_name in problem_modules(root):
             problem = importlib.import_module(module_name).PROBLEM

@@ -14,6 +14,7 @@ import statistics
 import time
 
 from fitways.checks import MAX_UPDATES
+from fitways.trajectory import Trajectory
 from impls.startup import quiet_stderr
 
 LOGGED_RUNS = 2  # timed logged runs, after an untimed first one, to price the log itself
@@ -26,7 +27,7 @@ class Measurement:
     """One trainer's runs at two or more lengths, and what they cost: time = per call + n × per update."""
 
     final: tuple  # the parameters after the first timed run, in the problem's order (repeats reproduce it: tested)
-    trajectory: object  # Trajectory of a logged run from the same start
+    trajectory: Trajectory  # of a logged run from the same start
     updates: int  # updates per run as asked (the first call and the logged runs have this many)
     first_seconds: float  # the first train(): tracing + compilation + one run
     run_seconds: dict  # {updates: [each steady-state train() of that many updates, in order]}
@@ -117,7 +118,7 @@ def measure(runner, repeat, runner_for):
         other = runner_for(second_length(runner.config.updates, seconds))
         other.reset()
         other.train()  # its tracing and compilation, untimed
-        run_seconds = {runner.config.updates: [], other.config.updates: []}
+        run_seconds: dict[int, list[float]] = {runner.config.updates: [], other.config.updates: []}
         for _ in range(repeat):
             for each in (runner, other):
                 each.reset()

@@ -41,7 +41,7 @@ def work(result_path):
         return final, time.perf_counter() - start
 
     final, first = timed_run(config)
-    seconds, other_seconds = [first], {}
+    seconds, other_seconds = [first], {}  # type: list[float], dict[int, list[float]]
     if options["runs"] > 1:
         other = dataclasses.replace(config, updates=options["second"])
         timed_run(other)  # its first run, untimed
