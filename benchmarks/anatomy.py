@@ -116,8 +116,8 @@ def main(argv=None):
     outer = graph_ops(graph)
     inner = called_ops(graph.update.get_concrete_function().graph, "StatefulPartitionedCall", "f")
     p("\n2. tf.function: tf_function")
-    p("   trace: tf.function runs the Python once with symbolic tensors, recording each op it reaches;")
-    p("   graph: the recorded ops and the tensors between them, run by TensorFlow's C++ executor with no Python.")
+    p("   trace: tf.function runs the Python once with symbolic tensors, adding each op it reaches to a graph;")
+    p("   graph: those ops and the tensors between them, run by TensorFlow's C++ executor with no Python.")
     p(f"   update's graph: {len(outer)} ops: {_sorted_counts(outer)}")
     p(f"     of which plumbing {sum(t in PLUMBING for t in outer)} (Placeholder: x, y and the W, b handles; "
       f"Const; Identity/NoOp: outputs), state {sum(t in STATE for t in outer)}, calls {sum(t in CALLS for t in outer)},"

@@ -11,7 +11,7 @@ can check it; the script only prints. Times are medians over --repeat rounds, in
 
 Two private TensorFlow modules are used, each in one place: tensorflow.python.framework.op_callbacks
 (eager_ops: the hook TensorFlow's own debugging tools use to see every op) and the profiler's
-XSpace protobuf (eager_kernels, through fitways.timeline.trace: to read what tf.profiler recorded).
+XSpace protobuf (eager_kernels, through benchmarks.timeline.trace: to read what tf.profiler wrote).
 tests/test_anatomy.py checks each against an independent count.
 """
 
@@ -56,7 +56,7 @@ def eager_ops(trainer, x, y):
     gradient_code = tf.GradientTape.gradient.__code__
     seen = []
 
-    def record(op_type, inputs, attrs, outputs, op_name=None, graph=None):
+    def note(op_type, inputs, attrs, outputs, op_name=None, graph=None):
         if graph is None:  # executed now (eagerly), not added to a graph being traced
             codes = []
             frame = sys._getframe(1)
@@ -71,11 +71,11 @@ def eager_ops(trainer, x, y):
                 phase = "apply"
             seen.append(Op(op_type, phase))
 
-    op_callbacks.add_op_callback(record)
+    op_callbacks.add_op_callback(note)
     try:
         trainer.update(x, y)
     finally:
-        op_callbacks.remove_op_callback(record)
+        op_callbacks.remove_op_callback(note)
     return seen
 
 
@@ -229,7 +229,7 @@ def _stand_in_for_mse(residual, x):
 
 
 class Counted(np.ndarray):
-    """An array that records each numpy call made on it, or on anything computed from it."""
+    """An array that counts each numpy call made on it, or on anything computed from it."""
 
     calls = []  # (kind, name): kind "array" for a call on the batch, "scalar" for one on single numbers
 
@@ -237,7 +237,7 @@ class Counted(np.ndarray):
         plain = [np.asarray(i) if isinstance(i, Counted) else i for i in inputs]
         kind = "scalar" if all(np.ndim(i) == 0 for i in plain) else "array"
         Counted.calls.append((kind, ufunc.__name__ if method == "__call__" else f"{ufunc.__name__}.{method}"))
-        # 0-d results stay Counted too, so the scalar arithmetic that follows them is recorded
+        # 0-d results stay Counted too, so the scalar arithmetic that follows them is counted
         return np.asarray(getattr(ufunc, method)(*plain, **kwargs)).view(Counted)
 
 

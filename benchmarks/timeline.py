@@ -1,10 +1,10 @@
-"""timeline: one update along a time axis, as TensorFlow's profiler recorded it.
+"""timeline: one update along a time axis, as TensorFlow's profiler traced it.
 
     python -m benchmarks.timeline [--out docs/timeline.png]
 
 Traces (tf.profiler.experimental) one eager update (gradient_tape), one tf.function update
 (tf_function) and one update of the XLA loop (tf_xla, a loop of one), each after warm-up, and draws
-every recorded event as a bar along time: kernels (the ops' own work) in colour, the runtime around
+every traced event as a bar along time: kernels (the ops' own work) in colour, the runtime around
 them (Python's call, dispatch, the executor) in grey, nested events stacked below their parent, each
 thread on its own band. The white between the coloured bars is time no kernel ran.
 
@@ -159,7 +159,7 @@ def draw(path, panels):
         ax.set_title(f"{title} — kernels busy {busy_fraction(laid):.0%} of {total_us:.0f} µs", fontsize=9, loc="left")
         ax.tick_params(axis="x", labelsize=7)
     axes[-1, 0].set_xlabel(
-        "µs since the first recorded event (colour: a kernel, the op's own work; grey: the runtime around it)"
+        "µs since the first traced event (colour: a kernel, the op's own work; grey: the runtime around it)"
     )
     figure.tight_layout()
     figure.savefig(path, dpi=150)
@@ -169,7 +169,7 @@ def draw(path, panels):
 
 
 def trace(fn):
-    """Runs fn() under TensorFlow's profiler; the XSpace it recorded."""
+    """Runs fn() under TensorFlow's profiler; the XSpace it wrote."""
     import tensorflow as tf
     from tensorflow.tsl.profiler.protobuf import xplane_pb2  # private: the profiler's trace format
 

@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-MAX_UPDATES = 1_000_000  # the most updates of one run: the suite keeps a record per update
+MAX_UPDATES = 1_000_000  # the most updates of one run: the suite keeps the parameters of every update
 TOLERANCE = 0.01  # converged: every parameter within this of the reference ...
 ULPS = 16  # ... or within 16 float32 steps of it, where that is more (float32 holds ~7 digits)
 LOSS_TOLERANCE = TOLERANCE**2  # with no single reference answer: a loss within this of the best

@@ -46,7 +46,7 @@ class MultiworkerResult:
     final: tuple  # the parameters, in the problem's order
     rows: list | None  # [(update, loss, *parameters)] per update of one more, logged run, when asked for
     train_seconds: list  # each train() without a log inside worker 0, the first one tracing included
-    other_seconds: dict  # {updates: [train() of a second length, timing.second_length's]}, when runs > 1
+    other_seconds: dict  # {updates: [train() of a second length, timing.second_length's]}, when timed_runs > 1
     logged_seconds: float | None  # the logged run's
     wall_seconds: float  # from launching the workers to having the result, start-up included
 
@@ -64,7 +64,7 @@ def measure(problem, name, config, repeat, workers=WORKERS):
     the workers (a process start per run would time TensorFlow's import, not training)."""
     from fitways.timing import Measurement
 
-    result = run(problem, name, config, workers, log=True, runs=1 + repeat)
+    result = run(problem, name, config, workers, log=True, timed_runs=1 + repeat)
     return Measurement(
         final=result.final,
         trajectory=trajectory(problem, config, result.rows),
@@ -82,19 +82,19 @@ def trajectory(problem, config, rows):
     return Trajectory.from_rows(problem, config, [(update + 1, loss, parameters) for update, loss, *parameters in rows])
 
 
-def time_limit(config, runs=1, log=False):
+def time_limit(config, timed_runs=1, log=False):
     """Seconds a whole run may take: start-up, and an allowance for every update it makes."""
-    return START_UP_SECONDS + SECONDS_PER_UPDATE * config.updates * (runs + log)
+    return START_UP_SECONDS + SECONDS_PER_UPDATE * config.updates * (timed_runs + log)
 
 
-def run(problem, name, config, workers=WORKERS, log=False, runs=1, timeout=None):
-    """Trains config across `workers` processes, `runs` times from the start (reset) to time the
+def run(problem, name, config, workers=WORKERS, log=False, timed_runs=1, timeout=None):
+    """Trains config across `workers` processes, `timed_runs` times from the start (reset) to time the
     steady state, then once more logged if asked; worker 0's result (W, b of the last plain run).
     timeout: seconds (default: time_limit, sized from the work)."""
-    timeout = timeout or time_limit(config, runs, log)
+    timeout = timeout or time_limit(config, timed_runs, log)
     for _ in range(PORT_ATTEMPTS):
         try:
-            return _run_once(problem, name, config, workers, log, runs, timeout)
+            return _run_once(problem, name, config, workers, log, timed_runs, timeout)
         except _PortInUse:
             continue
     raise WorkerError(f"could not start {workers} workers: their ports were taken {PORT_ATTEMPTS} times in a row")
@@ -112,7 +112,7 @@ def free_ports(count):
             s.close()
 
 
-def _run_once(problem, name, config, workers, log, runs, timeout):
+def _run_once(problem, name, config, workers, log, timed_runs, timeout):
     from fitways.timing import second_length
 
     # Every worker must run the same updates (each is an all-reduce between them), so the second
@@ -136,7 +136,7 @@ def _run_once(problem, name, config, workers, log, runs, timeout):
                         TF_CONFIG=json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}}),
                         FITWAYS_CONFIG=json.dumps(
                             {"problem": problem.name, "lesson": name, "config": config.asdict(), "log": log,
-                             "runs": runs, "second": second}  # fmt: skip
+                             "timed_runs": timed_runs, "second": second}  # fmt: skip
                         ),
                         CUDA_VISIBLE_DEVICES="",  # the workers train on their CPUs, and are labelled so
                     )

@@ -29,9 +29,9 @@ def run_all(problem, config, data, reference, runs, repeat, log_every=None, repl
         warn(f"[{index}/{len(runs)}] {name} on {device} ...", end="")
         started = time.perf_counter()
         try:
-            runs_as = problem.trainers[name].way
+            way = problem.trainers[name].way
             with still_running():
-                measurement, placed_on = runs_as.measure(problem, name, config, data, device, replicas, repeat)
+                measurement, placed_on = way.measure(problem, name, config, data, device, replicas, repeat)
         except Exception as error:  # noqa: BLE001  (any failure of one lesson is that row's, not the run's)
             reason = one_line(error)
             warn(f" failed after {time.perf_counter() - started:.1f} s: {reason}")
@@ -134,7 +134,7 @@ def train_and_report(problem, config, data, runs, notes, options):
     baseline = options.baseline or BASELINE
     profile = options.profile if any(problem.trainers[name].framework == "tensorflow" for name, _ in runs) else None
     if options.profile and not profile:
-        warn("note: --profile records TensorFlow's profiler, and none of these trainers runs on TensorFlow")
+        warn("note: --profile traces with TensorFlow's profiler, and none of these trainers runs on TensorFlow")
     with profiling(profile):
         rows, trajectories = run_all(
             problem, config, data, reference, runs, options.repeat, options.log_every, options.replicas

@@ -42,11 +42,11 @@ def work(result_path):
 
     final, first = timed_run(config)
     seconds, other_seconds = [first], {}  # type: list[float], dict[int, list[float]]
-    if options["runs"] > 1:
+    if options["timed_runs"] > 1:
         other = dataclasses.replace(config, updates=options["second"])
         timed_run(other)  # its first run, untimed
         other_seconds[other.updates] = []
-        for _ in range(options["runs"] - 1):
+        for _ in range(options["timed_runs"] - 1):
             final, run_seconds = timed_run(config)
             seconds.append(run_seconds)
             other_seconds[other.updates].append(timed_run(other)[1])

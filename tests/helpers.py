@@ -51,7 +51,7 @@ def runner(name, config, device="cpu", replicas=REPLICAS):
 
 
 def logged(name, config, device="cpu", replicas=REPLICAS):
-    """The trajectory of one recorded run from the initial parameters."""
+    """The trajectory of one logged run from the initial parameters."""
     return runner(name, config, device, replicas).trajectory()
 
 

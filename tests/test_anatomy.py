@@ -65,7 +65,7 @@ def number_after(text, pattern):
 
 def test_eager_ops_are_those_the_profiler_sees(printed, anatomy):
     """The op callback (a private hook) against tf.profiler's trace: same ops, same order, except the
-    _EagerConst ops the profiler also records."""
+    _EagerConst ops the profiler also traces."""
     trainer = lesson("gradient_tape").Trainer(CONFIG, make_data(CONFIG))
     x, y = trainer.batches[0]
     trainer.update(x, y)

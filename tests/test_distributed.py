@@ -53,7 +53,7 @@ def worker_processes():
 @pytest.mark.slow
 def test_two_worker_processes_follow_numpy_and_leave_nothing_behind():
     config = Config()
-    result = multiworker.run(LINE, "tf_multiworker", config, log=True, runs=1)
+    result = multiworker.run(LINE, "tf_multiworker", config, log=True, timed_runs=1)
     ours = multiworker.trajectory(LINE, config, result.rows)
     assert_same_trajectory(ours, logged("numpy_manual", config))
     assert result.final == pytest.approx((ours.final["W"], ours.final["b"]), abs=1e-7)

@@ -22,7 +22,7 @@ CONFIGS = {
 
 
 def assert_same_trajectory(ours, numpy_run):
-    """`ours` may be sparse (keras_fit_tuned): compare it at the updates it recorded."""
+    """`ours` may be sparse (keras_fit_tuned): compare it at the updates it logged."""
     index = ours.updates - 1
     np.testing.assert_allclose(ours["W"], numpy_run["W"][index], rtol=RTOL, atol=ATOL)
     np.testing.assert_allclose(ours["b"], numpy_run["b"][index], rtol=RTOL, atol=ATOL)
@@ -44,13 +44,13 @@ def test_same_trajectory_as_numpy(name, config):
 @pytest.mark.slow
 @pytest.mark.parametrize("name", INSTALLED)
 def test_the_timed_run_ends_where_the_recorded_run_ends(name):
-    """The timed path (no log) and the recorded path (log) are the same training, bit for bit or,
+    """The timed path (no log) and the logged path (log) are the same training, bit for bit or,
     where they are two compiled programs, to float32 rounding."""
     config = Config(seed=5)
-    recorded = logged(name, config)
+    logged_run = logged(name, config)
     timed = final(name, config)
     for parameter in LINE.parameters:
-        np.testing.assert_allclose(timed[parameter], recorded.final[parameter], rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(timed[parameter], logged_run.final[parameter], rtol=1e-6, atol=1e-7)
 
 
 def test_trajectories_would_differ_with_another_batch_order():

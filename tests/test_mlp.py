@@ -50,9 +50,9 @@ def test_same_trajectory_as_numpys_backpropagation(name, config):
 @pytest.mark.parametrize("name", MLP_INSTALLED)
 def test_the_timed_run_ends_where_the_recorded_run_ends_and_converges(name):
     config = CONFIGS["default"]
-    timed, recorded = final(name, config), logged(name, config).final
+    timed, logged_final = final(name, config), logged(name, config).final
     for parameter in MLP.parameters:
-        np.testing.assert_allclose(timed[parameter], recorded[parameter], rtol=1e-6, atol=1e-6)
+        np.testing.assert_allclose(timed[parameter], logged_final[parameter], rtol=1e-6, atol=1e-6)
     data = MLP.make_data(config)
     reference = MLP.reference(config, data)
     assert verdict(reference, timed, MLP.loss(config, timed, *MLP.trained(config, data)))[0]

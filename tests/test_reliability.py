@@ -19,7 +19,7 @@ def test_divergence_is_noticed_by_one_rule_for_every_trainer(name):
     numpy_run = logged("numpy_manual", TOO_LARGE_LR)
     assert trajectory.diverged_at is not None and trajectory.diverged_at < TOO_LARGE_LR.updates
     bound = divergence_bound(LINE, TOO_LARGE_LR)
-    assert (np.abs(trajectory["W"]) <= bound).all() and (np.abs(trajectory["b"]) <= bound).all()  # only sane records stay
+    assert (np.abs(trajectory["W"]) <= bound).all() and (np.abs(trajectory["b"]) <= bound).all()  # only sane updates stay
     if trajectory.every_update:  # the same update for everyone who sees every update
         assert trajectory.diverged_at == numpy_run.diverged_at
         assert trajectory.divergence == f"diverged at update {numpy_run.diverged_at}"
