@@ -29,6 +29,7 @@ import numpy as np
 import tensorflow as tf
 from tensorflow.python.framework import op_callbacks  # private: the eager op hook
 
+from benchmarks.hlo import hlo_instructions
 from fitways.timing import fit_line, second_length
 from impls import gradient_tape, keras_fit, numpy_manual, tf_function, tf_graph_loop, tf_xla
 from impls.problem import make_data
@@ -146,32 +147,6 @@ def optimized_hlo(trainer):
     """XLA's optimized HLO for tf_xla's train_loop(keep_log=False). `keep_log` is a Python bool, so it is
     passed to experimental_get_compiler_ir like any argument; the method's self is already bound."""
     return trainer.train_loop.experimental_get_compiler_ir(False)(stage="optimized_hlo")
-
-
-def hlo_instructions(hlo, opcode):
-    """The names of the HLO instructions with this opcode: `%name = <shape> opcode(operands), ...`."""
-    names = []
-    for line in hlo.splitlines():
-        line = line.strip().removeprefix("ROOT ")
-        if line.startswith("%") and " = " in line:
-            name, rest = line[1:].split(" = ", 1)
-            # the shape comes first and may be a tuple "(s32[], f32[3000]{0})": the opcode follows it
-            shape_end = _shape_end(rest)
-            if rest[shape_end:].lstrip().startswith(opcode + "("):
-                names.append(name)
-    return names
-
-
-def _shape_end(text):
-    depth = 0
-    for i, char in enumerate(text):
-        if char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == " " and depth == 0:
-            return i
-    return len(text)
 
 
 def hlo_fusions(hlo):

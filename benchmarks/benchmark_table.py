@@ -12,7 +12,7 @@ import math
 
 from fitways.problems import DEFAULT, PROBLEMS
 from fitways.registry import BASELINE
-from fitways.report import ratio
+from fitways.report import micros_with_unit, ratio
 
 FLOOR = "numba_loop"  # the fastest update this machine can do: every trainer's cost is quoted against it
 FRAMEWORK_NAMES = ("numpy", "numba", "tensorflow", "jax", "torch")
@@ -54,8 +54,7 @@ def label(info):
 
 
 def micros(seconds):
-    value = seconds * 1e6
-    return f"{value:,.0f} µs" if value >= 100 else f"{value:.3g} µs"
+    return micros_with_unit(seconds * 1e6)
 
 
 def call_range(calls):

@@ -8,8 +8,7 @@ measure and compute, and the tests call them directly.
 import dataclasses
 
 from fitways.checks import verdict
-from fitways.runner import Runner
-from fitways.timing import measure, updates_for
+from fitways.timing import updates_for
 
 
 def point(problem, name, device, setup, repeat, seconds):
@@ -26,11 +25,8 @@ def measured_point(problem, name, device, setup, repeat, seconds):
     updates = updates_for(seconds, problem, name, device, **setup)
     config = problem.Config(**setup, updates=updates)
     data = problem.make_data(config)
-
-    def runner_for(updates):
-        return Runner(problem, name, dataclasses.replace(config, updates=updates), data, device)
-
-    measurement = measure(Runner(problem, name, config, data, device), repeat, runner_for)
+    # what compare.py measures, the way the trainer runs: the harness's one measuring loop
+    measurement, _ = problem.trainers[name].way.measure(problem, name, config, data, device, None, repeat)
     params = problem.named(config, measurement.final)
     reference = dataclasses.replace(problem.reference(config, data), ceiling=None)
     return measurement, verdict(reference, params, problem.loss(config, params, *problem.trained(config, data)))[0]

@@ -19,6 +19,7 @@ from collections import Counter
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from benchmarks.hlo import computations, opcode, short  # noqa: E402
 from fitways.frameworks import load  # noqa: E402
 from impls.problem import Config, make_data  # noqa: E402
 
@@ -36,37 +37,6 @@ def optimized_hlo(name, config, data):
     from impls import tf_xla
 
     return tf_optimized_hlo(tf_xla.Trainer(config, data))
-
-
-def computations(hlo):
-    """{name: [instruction lines]} for every computation in the HLO text."""
-    found, current = {}, None
-    for line in hlo.splitlines():
-        header = re.match(r"^(?:ENTRY )?%(\S+) \(.*\{$", line)
-        if header:
-            current = found.setdefault(header[1], [])
-        elif line.startswith("}"):
-            current = None
-        elif current is not None and line.strip():
-            current.append(line.strip().removeprefix("ROOT "))
-    return found
-
-
-def short(line):
-    """An instruction without its metadata, layouts and backend config."""
-    line = re.sub(r", (metadata|backend_config|frontend_attributes)=\{.*", "", line)
-    return re.sub(r"\{[0-9,]*\}", "", line)
-
-
-def opcode(line):
-    """The instruction's opcode: what follows the shape (which may be a tuple with spaces in it)."""
-    rest, depth = line.split(" = ", 1)[1], 0
-    for i, char in enumerate(rest):
-        depth += char == "("
-        depth -= char == ")"
-        if char == " " and depth == 0:
-            return rest[i + 1 :].split("(", 1)[0]
-    return "?"
 
 
 def loop_body(hlo):

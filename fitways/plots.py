@@ -7,6 +7,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from fitways.output import write_atomically  # noqa: E402
+from fitways.report import micros_with_unit  # noqa: E402
 
 
 def save(figure, path):
@@ -77,7 +78,7 @@ def plot_comparison(path, problem, config, data, reference, rows, trajectories):
         micros = [max(row[key] * 1e6, 0.0) for row in ordered]
         colours = [colour if row["converged"] else "C3" for row in ordered]
         bars = speed.barh(where + offset, micros, height=0.4, color=colours, label=what)
-        text = ["~0" if m <= 0 else f"{m:,.0f} µs" if m >= 100 else f"{m:.3g} µs" for m in micros]
+        text = ["~0" if m <= 0 else micros_with_unit(m) for m in micros]
         speed.bar_label(bars, labels=text, fontsize=7, padding=2)
         shown += [m for m in micros if m > 0]
     speed.set_yticks(where, labels)

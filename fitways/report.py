@@ -83,7 +83,13 @@ def ratio(value):
 
 
 def micros(seconds):
+    """A table cell in µs, the unit in its header: 8.38, 4709.2."""
     return "—" if seconds is None else f"{seconds * 1e6:.3g}" if seconds < 1e-4 else f"{seconds * 1e6:.1f}"
+
+
+def micros_with_unit(value):
+    """µs with the unit, for a label or a summary: "1,234 µs", "3.45 µs"; value in µs."""
+    return f"{value:,.0f} µs" if value >= 100 else f"{value:.3g} µs"
 
 
 def log_cost(seconds):
