@@ -7,6 +7,8 @@ measure and compute, and the tests call them directly.
 
 import dataclasses
 
+import numpy as np
+
 from fitways.checks import verdict
 from fitways.timing import updates_for
 
@@ -52,3 +54,30 @@ def crossover(points, challenger, incumbent):
         return None
     changes = crossings(ours, theirs)
     return changes[-1][1] if changes else values[0]
+
+
+def plot_sweep(path, machine, results, axis="batch size"):
+    """µs per update against the swept value (the batch size, by default), a line per (trainer, device).
+
+    results: {(name, device): [(batch_size, seconds_per_update, converged), ...]}; a run that did not
+    converge is drawn as a red cross, so a fast wrong answer cannot pass for a fast right one.
+    """
+    from fitways.plots import plt, save
+
+    figure, axes = plt.subplots(figsize=(9, 6), layout="constrained")
+    for index, ((name, device), points) in enumerate(results.items()):
+        batch, seconds, ok = (np.array(column) for column in zip(*points))
+        micros = seconds * 1e6
+        colour, line = plt.cm.tab20(index % 20), ["-", "--"][index // 20 % 2]  # 20 tell-apart, then dashed
+        axes.plot(batch, micros, marker="os^D"[index % 4], label=f"{name} ({device})", color=colour, linestyle=line)
+        axes.plot(batch[~ok], micros[~ok], "rx", markersize=12)
+    axes.set(
+        xscale="log",
+        yscale="log",
+        xlabel=axis,
+        ylabel="µs per update (median)",
+        title=f"Where per-update overhead stops dominating\n{machine}",
+    )
+    axes.grid(True, which="both", alpha=0.3)
+    axes.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))  # outside: the lines fill the box
+    save(figure, path)

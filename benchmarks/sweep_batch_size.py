@@ -99,9 +99,8 @@ def main(argv=None):
 
 
 def sweep(args, problem, extra, sizes, runs):
-    from benchmarks.sweep import measured_point
+    from benchmarks.sweep import measured_point, plot_sweep
     from fitways.frameworks import machine_description
-    from fitways.plots import plot_sweep
     from fitways.report import finish
 
     results, points, failures = {}, [], []

@@ -79,9 +79,8 @@ def main(argv=None):
 
 
 def sweep(args, sizes, runs):
-    from benchmarks.sweep import crossover, point
+    from benchmarks.sweep import crossover, plot_sweep, point
     from fitways.frameworks import machine_description
-    from fitways.plots import plot_sweep
     from fitways.report import finish
 
     results, failures = {}, []

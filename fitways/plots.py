@@ -118,28 +118,3 @@ def draw_fits(lines, problem, config, data, rows, two):
         zoom.set_title("zoom at x = 0: fits sit\nnoise/2 above the truth", fontsize=8)
     lines.set(xlabel="x", ylabel="y", title=f"Fitted {'lines' if two else 'curves'} over the data")
     lines.legend(fontsize=7, loc="upper left")
-
-
-def plot_sweep(path, machine, results, axis="batch size"):
-    """µs per update against the swept value (the batch size, by default), a line per (trainer, device).
-
-    results: {(name, device): [(batch_size, seconds_per_update, converged), ...]}; a run that did not
-    converge is drawn as a red cross, so a fast wrong answer cannot pass for a fast right one.
-    """
-    figure, axes = plt.subplots(figsize=(9, 6), layout="constrained")
-    for index, ((name, device), points) in enumerate(results.items()):
-        batch, seconds, ok = (np.array(column) for column in zip(*points))
-        micros = seconds * 1e6
-        colour, line = plt.cm.tab20(index % 20), ["-", "--"][index // 20 % 2]  # 20 tell-apart, then dashed
-        axes.plot(batch, micros, marker="os^D"[index % 4], label=f"{name} ({device})", color=colour, linestyle=line)
-        axes.plot(batch[~ok], micros[~ok], "rx", markersize=12)
-    axes.set(
-        xscale="log",
-        yscale="log",
-        xlabel=axis,
-        ylabel="µs per update (median)",
-        title=f"Where per-update overhead stops dominating\n{machine}",
-    )
-    axes.grid(True, which="both", alpha=0.3)
-    axes.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))  # outside: the lines fill the box
-    save(figure, path)
