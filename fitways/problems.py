@@ -9,10 +9,15 @@ Nothing here names a problem: add a folder, and compare.py, the tests and the be
 import importlib
 import importlib.util
 import os
+import sys
 
 from fitways.problem import Problem
 
 ROOT_PACKAGE = "impls"
+
+
+class NoSuchPackage(ImportError):
+    """A package to search that is not there: the user's to fix (a bug inside a problem.py keeps its traceback)."""
 
 
 def packages():
@@ -25,7 +30,7 @@ def problem_modules(package):
     """`package`.problem, if the folder has one, then `package`.SUB.problem for each folder SUB under it."""
     spec = importlib.util.find_spec(package)
     if spec is None or spec.submodule_search_locations is None:
-        raise ImportError(f"$FITWAYS_PROBLEMS: no package {package!r} on the path")
+        raise NoSuchPackage(f"$FITWAYS_PROBLEMS names {package!r}, which is no package on the path")
     found = []
     for folder in dict.fromkeys(os.path.realpath(f) for f in spec.submodule_search_locations):  # once each
         if os.path.isfile(os.path.join(folder, "problem.py")):
@@ -50,5 +55,9 @@ def discover(roots: list[str] | None = None) -> dict[str, Problem]:
     return found
 
 
-PROBLEMS = discover()
+try:
+    PROBLEMS = discover()
+except NoSuchPackage as error:  # bad input: one line, exit 2
+    print(f"error: {error}", file=sys.stderr)
+    raise SystemExit(2) from None
 DEFAULT = next(iter(PROBLEMS))

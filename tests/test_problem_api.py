@@ -149,3 +149,9 @@ def test_a_problem_folder_gets_the_checks_and_the_benchmarks():
     passed = int(result.stdout.strip().splitlines()[-1].split(" passed")[0].split()[-1])
     # equivalence 1 (numpy_einsum), convergence 2, gradients 2, benchmarks 2 × 3 batch sizes, contract ≥ 2
     assert passed >= 1 + 2 + 2 + 6 + 2, result.stdout[-1000:]
+
+
+def test_a_package_to_search_that_is_not_there_is_one_line_and_exit_2():
+    done = subprocess.run([sys.executable, "compare.py", "--help"], cwd=ROOT, capture_output=True, text=True,
+                          env={**PLANE_ENV, "FITWAYS_PROBLEMS": "no_such_package"}, timeout=120)  # fmt: skip
+    assert done.returncode == 2 and done.stderr == "error: $FITWAYS_PROBLEMS names 'no_such_package', which is no package on the path\n"
