@@ -1,20 +1,17 @@
 """The anatomy of one update: what fitways.anatomy counts and times, printed.
 
-    python benchmarks/anatomy.py [--repeat N]        (docs/anatomy.txt is its output here)
+    python -m benchmarks.anatomy [--repeat N]        (docs/anatomy.txt is its output here)
 
 Arguments are checked before TensorFlow is imported, so a bad one is one line and no start-up noise.
 """
 
 import argparse
-import os
 import sys
 from collections import Counter
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
-
-from fitways.cli import docstring  # noqa: E402
-from fitways.output import path_problem, prepare_terminal  # noqa: E402
-from fitways.signals import run_command  # noqa: E402
+from fitways.cli import docstring
+from fitways.output import path_problem, prepare_terminal
+from fitways.signals import run_command
 
 DEFAULT_REPEAT = 41
 
@@ -35,7 +32,7 @@ def repeat_count(text):
 
 
 def parse(argv):
-    parser = Parser(prog="python benchmarks/anatomy.py", description=docstring(__file__).splitlines()[0])
+    parser = Parser(prog="python -m benchmarks.anatomy", description=docstring(__file__).splitlines()[0])
     parser.add_argument(
         "--repeat", type=repeat_count, default=DEFAULT_REPEAT, help=f"rounds per median (default {DEFAULT_REPEAT})"
     )

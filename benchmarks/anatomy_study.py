@@ -1,7 +1,7 @@
 """anatomy: what one update of the textbook's setup is made of, and where its time goes — the
 counting and timing functions; benchmarks/anatomy.py prints them:
 
-    python benchmarks/anatomy.py [--repeat N]
+    python -m benchmarks.anatomy [--repeat N]
 
 For Config() (3000 samples, batch 20, lr 0.1, 150 updates) it shows the ops an eager update
 dispatches, the graph tf.function traces, the loop AutoGraph builds, what XLA leaves of that loop,

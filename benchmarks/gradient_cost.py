@@ -1,7 +1,7 @@
 """Why reverse mode: what one gradient costs as the parameter count n grows, and how accurate a finite
 difference can be.
 
-    python benchmarks/gradient_cost.py --json docs/gradient_cost.json --plot docs
+    python -m benchmarks.gradient_cost --json docs/gradient_cost.json --plot docs
 
 The model is ŷ = w2·tanh(W1·x + b1) + b2 with H hidden units (n = 3H + 1 parameters) on the
 textbook's first batch of 20 samples, mean squared error. For n from --n-min to --n-max it times one
@@ -21,13 +21,11 @@ import math
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.realpath(__file__))))  # also through a link
-
-from benchmarks.gradient_cost_study import MAX_N, METHODS  # noqa: E402
-from fitways.cli import HelpFormatter, Parser, UsageError, docstring, number  # noqa: E402
-from fitways.frameworks import FRAMEWORKS  # noqa: E402
-from fitways.output import OutputError, path_problem, prepare_terminal, warn  # noqa: E402
-from fitways.signals import run_command  # noqa: E402
+from benchmarks.gradient_cost_study import MAX_N, METHODS
+from fitways.cli import HelpFormatter, Parser, UsageError, docstring, number
+from fitways.frameworks import FRAMEWORKS
+from fitways.output import OutputError, path_problem, prepare_terminal, warn
+from fitways.signals import run_command
 
 MAX_CAP_S = 600.0
 FIGURES = ("gradient_cost.png", "gradient_accuracy.png")

@@ -1,6 +1,6 @@
 """keras_fit_tuned's three changes, priced one at a time: what each buys keras_fit on its own.
 
-    python benchmarks/keras_fit_changes.py --json docs/keras_fit_changes.json
+    python -m benchmarks.keras_fit_changes --json docs/keras_fit_changes.json
 
 keras_fit_tuned differs from keras_fit in three ways: the input is a tf.data pipeline of batches cut
 up front (instead of arrays that fit() slices), `jit_compile=True` hands the update to XLA, and
@@ -10,15 +10,12 @@ options; each is timed at two run lengths and fitted, time = per call + updates 
 compare.py, and must end at the closed-form fit.
 """
 
-import os
 import statistics
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
-
-from fitways.cli import Parser, UsageError, docstring, number  # noqa: E402
-from fitways.output import OutputError, path_problem, prepare_terminal, warn  # noqa: E402
-from fitways.signals import run_command  # noqa: E402
+from fitways.cli import Parser, UsageError, docstring, number
+from fitways.output import OutputError, path_problem, prepare_terminal, warn
+from fitways.signals import run_command
 
 LENGTHS = (150, 1500)  # updates per run: one pass of the textbook's data, and ten
 VARIANTS = {  # name: (tf.data input, jit_compile, steps_per_execution)
@@ -79,7 +76,7 @@ def price(variant, repeat):
 
 def main(argv=None):
     prepare_terminal()
-    parser = Parser(prog="python benchmarks/keras_fit_changes.py", description=docstring(__file__).split("\n\n")[0])
+    parser = Parser(prog="python -m benchmarks.keras_fit_changes", description=docstring(__file__).split("\n\n")[0])
     parser.add_argument("--json", metavar="PATH", help="also write every variant's figures as JSON")
     parser.add_argument("--repeat", type=number(int), default=5, help="timed runs per length (median)")
     args = parser.parse_args(argv)

@@ -1,6 +1,6 @@
 """Turn a `pytest --benchmark-only --benchmark-json=PATH` file into the README's Markdown table.
 
-    python benchmarks/summarize.py docs/benchmarks.json
+    python -m benchmarks.summarize docs/benchmarks.json
 
 The table is fitways/benchmark_table.py's: µs per update (speed-up over gradient_tape), × floor
 (over numba_loop's) per batch size, and the per-call range. Exit status 2, with one line, for a
@@ -9,16 +9,13 @@ file that is missing, not JSON, or not a benchmark report with finite positive m
 
 import json
 import math
-import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.realpath(__file__))))  # also through a link
+from benchmarks.benchmark_table import summarize
+from fitways.cli import docstring
+from fitways.output import prepare_terminal
 
-from benchmarks.benchmark_table import summarize  # noqa: E402
-from fitways.cli import docstring  # noqa: E402
-from fitways.output import prepare_terminal  # noqa: E402
-
-USAGE = "usage: python benchmarks/summarize.py BENCHMARK_JSON  (from pytest --benchmark-only --benchmark-json=...)"
+USAGE = "usage: python -m benchmarks.summarize BENCHMARK_JSON  (from pytest --benchmark-only --benchmark-json=...)"
 
 
 def main(argv):

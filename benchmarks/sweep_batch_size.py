@@ -1,6 +1,6 @@
 """Batch-size sweep: µs per update against batch size for each trainer and device, as a PNG and JSON.
 
-    python benchmarks/sweep_batch_size.py --out docs/batch_sweep.png --json docs/batch_sweep.json
+    python -m benchmarks.sweep_batch_size --out docs/batch_sweep.png --json docs/batch_sweep.json
 
 For a two-parameter model an update is a few dozen flops per sample: at small batches the cost is
 fixed per-update overhead (Python, op dispatch, kernel launches); only at large batches does the
@@ -11,12 +11,9 @@ noise). For the line it sweeps, by default, the trainers whose lines may cross (
 step called from Python, the XLA loops and the numba floor) from batch 16 to 2^20: a few minutes.
 """
 
-import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.realpath(__file__))))  # also through a link
-
-from fitways.cli import (  # noqa: E402
+from fitways.cli import (
     Parser,
     UsageError,
     add_problem_options,
@@ -26,11 +23,11 @@ from fitways.cli import (  # noqa: E402
     plan_runs,
     problem_setup,
 )
-from fitways.environment import check as check_environment  # noqa: E402
-from fitways.frameworks import load as load_frameworks  # noqa: E402
-from fitways.output import OutputError, path_problem, prepare_terminal, warn  # noqa: E402
-from fitways.problems import DEFAULT, PROBLEMS  # noqa: E402
-from fitways.signals import run_command  # noqa: E402
+from fitways.environment import check as check_environment
+from fitways.frameworks import load as load_frameworks
+from fitways.output import OutputError, path_problem, prepare_terminal, warn
+from fitways.problems import DEFAULT, PROBLEMS
+from fitways.signals import run_command
 
 DEFAULT_BATCH_SIZES = ",".join(str(4**k) for k in range(2, 11))  # 16 … 2^20; below ~16, lr 0.1 can diverge
 DEFAULT_LINE_TRAINERS = ["numpy_manual", "tf_function", "tf_xla", "jax_loop", "numba_loop"]

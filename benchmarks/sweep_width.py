@@ -1,7 +1,7 @@
 """Width sweep: µs per update of every network lesson as the hidden layer grows, and where numpy's
 hand-written backpropagation stops being the fastest.
 
-    python benchmarks/sweep_width.py --out docs/width_sweep.png --json docs/width_sweep.json
+    python -m benchmarks.sweep_width --out docs/width_sweep.png --json docs/width_sweep.json
 
 For the network ŷ = w2·tanh(W1·x + b1) + b2 at a fixed batch, widths 1 … 4096 (4 … 12,289
 parameters). At a handful of units an update is all per-call overhead, where numpy's few µs win;
@@ -10,16 +10,13 @@ array per operation. lr is 0.1, and 1.6/H above 16 units: ŷ sums H terms, so a 
 overshoots at the same lr. Every point is checked against the float64 replay of the same updates.
 """
 
-import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.realpath(__file__))))  # also through a link
-
-from fitways.cli import Parser, UsageError, choose_trainers, docstring, number, plan_runs  # noqa: E402
-from fitways.frameworks import load as load_frameworks  # noqa: E402
-from fitways.output import OutputError, path_problem, prepare_terminal, warn  # noqa: E402
-from fitways.problems import PROBLEMS  # noqa: E402
-from fitways.signals import run_command  # noqa: E402
+from fitways.cli import Parser, UsageError, choose_trainers, docstring, number, plan_runs
+from fitways.frameworks import load as load_frameworks
+from fitways.output import OutputError, path_problem, prepare_terminal, warn
+from fitways.problems import PROBLEMS
+from fitways.signals import run_command
 
 MLP = PROBLEMS["mlp"]
 DEFAULT_WIDTHS = "1,4,16,64,256,1024,4096"

@@ -1,6 +1,6 @@
 """What XLA runs per update: the body of tf_xla's and jax_loop's compiled loop, kernel by kernel.
 
-    python benchmarks/xla_loop_hlo.py > docs/xla_loop_hlo.txt
+    python -m benchmarks.xla_loop_hlo > docs/xla_loop_hlo.txt
 
 For each batch size, the optimized HLO's while-loop body, one line per instruction (metadata cut),
 and for each fusion (one compiled kernel) the instructions fused into it. numba_loop's update is one
@@ -11,17 +11,14 @@ times (fitways.timing), so that whether one kernel closes the gap is measured, n
 """
 
 import dataclasses
-import os
 import re
 import statistics
 import sys
 from collections import Counter
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-from benchmarks.hlo import computations, opcode, short  # noqa: E402
-from fitways.frameworks import load  # noqa: E402
-from impls.problem import Config, make_data  # noqa: E402
+from benchmarks.hlo import computations, opcode, short
+from fitways.frameworks import load
+from impls.problem import Config, make_data
 
 BATCH_SIZES = [256, 4096]
 SAMPLES = 2**20

@@ -34,7 +34,7 @@ def run(tmp_path_factory):
     the figures it wrote with --json."""
     path = tmp_path_factory.mktemp("anatomy") / "anatomy.json"
     done = subprocess.run(
-        [sys.executable, "benchmarks/anatomy.py", "--repeat", "3", "--json", str(path)],
+        [sys.executable, "-m", "benchmarks.anatomy", "--repeat", "3", "--json", str(path)],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -35,7 +35,7 @@ def test_bad_input_is_one_line_and_exit_2(capsys, argv):
 @pytest.mark.slow
 def test_ctrl_c_says_interrupted_and_exits_130(tmp_path):
     process = subprocess.Popen(
-        [sys.executable, "benchmarks/sweep_batch_size.py", "--out", str(tmp_path / "s.png"), "--impl", "numpy_manual",
+        [sys.executable, "-m", "benchmarks.sweep_batch_size", "--out", str(tmp_path / "s.png"), "--impl", "numpy_manual",
          "--repeat", "50"],  # fmt: skip
         cwd=ROOT,
         stdout=subprocess.PIPE,
