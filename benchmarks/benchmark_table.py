@@ -69,7 +69,7 @@ def call_range(calls):
 def summarize(report):
     cells = medians(report)
     columns = sorted({(device, size) for _, device, size in cells})
-    order = {name: index for index, name in enumerate(PROBLEMS[DEFAULT].trainers)}  # registry order; unknown names last
+    order = {name: index for index, name in enumerate(PROBLEMS[DEFAULT].trainers)}  # the trainer table's order; unknown names last
     trainers = sorted({name for name, _, _ in cells}, key=lambda row: (order.get(row.split(" ×")[0], len(order)), row))
     header = "| trainer | " + " | ".join(f"{device} · batch {size} | × floor" for device, size in columns)
     header += " | per call |"

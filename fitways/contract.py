@@ -1,6 +1,6 @@
 """The Trainer contract, in code: what every lesson's Trainer provides, and all the harness uses.
 
-tests/test_contract.py holds every registered lesson to it. Parameters travel in the problem's order
+tests/test_contract.py holds every trainer of every problem found to it. Parameters travel in the problem's order
 (fitways.problem.Problem.parameters); the harness never reaches
 into a trainer for anything else, except tracing counts in the tests.
 """

@@ -17,7 +17,7 @@ from impls.startup import quiet_stderr
 
 
 class Framework:
-    name = ""  # the registry's key
+    name = ""  # its key in FRAMEWORKS, and the framework a trainer table names
     label = ""  # how people write it
     requirements = "requirements.txt"  # the file that installs it
     cpu_only = False  # True: a --device gpu run is skipped with a note

@@ -1,9 +1,9 @@
 """One lesson on one device, driven the way the harness needs it.
 
-The lesson knows nothing of devices or logs: the runner builds and calls it the way its registry
-entry says it runs (fitways.execution), times plain train() calls, follows the trajectory through
+The lesson knows nothing of devices or logs: the runner builds and calls it the way its trainer
+table row says it runs (Entry.way: fitways.execution), times plain train() calls, follows the trajectory through
 train(log=...) and reads placement back from where the first parameter actually lives. Parameters
-cross this boundary in the problem's order and come back by name (fitways.problems).
+cross this boundary in the problem's order and come back by name (fitways.problem.Problem.named).
 """
 
 import numpy as np

@@ -142,7 +142,7 @@ def measure(runner, repeat, runner_for):
 def updates_for(seconds, problem, name, device, replicas=None, **setup):
     """How many updates fill about `seconds` for this trainer, from a timed probe run (after its first
     call) with the problem's setup (samples, batch_size, hidden, ...): the benchmarks need no
-    per-trainer table, so registering a lesson is all it takes."""
+    per-trainer table, so a row in a problem's trainer table is all it takes."""
     from fitways.runner import Runner
 
     config = problem.Config(**setup, updates=PROBE_UPDATES)

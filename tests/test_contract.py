@@ -1,4 +1,4 @@
-"""Every registered lesson keeps the Trainer contract (fitways.contract): the same members with the
+"""Every trainer of every problem found keeps the Trainer contract (fitways.contract): the same members with the
 same arguments, parameters in its problem's order — so the harness can drive any of them."""
 
 import inspect
