@@ -12,7 +12,7 @@ import sys
 import numpy as np
 import pytest
 
-from benchmarks import lines_by_hand, vanishing_gradients
+from benchmarks import depth, lines_by_hand, vanishing_gradients
 from impls.deep import numpy_manual as deep_numpy
 from impls.deep import problem as deep
 
@@ -229,3 +229,21 @@ def test_the_study_commands_reject_a_bad_path_in_one_line():
             [sys.executable, "-m", module, flag, "out.txt"], cwd=ROOT, capture_output=True, text=True, timeout=120
         )
         assert done.returncode == 2 and done.stderr.count("\n") == 1 and done.stderr.startswith("error: "), done.stderr
+
+
+# timing, as chapter 3 renders it
+
+
+def test_the_speed_table_has_a_row_per_lesson_with_its_median_and_range():
+    row = {"spread": {"seconds_per_update": [1e-5, 3e-5]}, "run_seconds": [{"seconds": [0.1, 0.2, 0.3]}]}
+    document = {
+        "results": [
+            {"trainer": "numpy_manual", "seconds_per_update": 2e-5, **row},
+            {"trainer": "jax_loop", "seconds_per_update": 4e-3, **row},
+        ],
+        "machine": {"cpu": "a CPU", "python": "3", "numpy": "2", "tensorflow": "2", "jax": "0", "torch": "2"},
+        "config": {"layers": 4, "hidden": 16, "batch_size": 20},
+    }
+    table = depth.markdown_speed(document)
+    assert "| numpy_manual | 20 | 10–30 | 1× |" in table and "| jax_loop | 4,000 | 10–30 | 200× |" in table
+    assert "3 repeats" in table and "a CPU" in table
