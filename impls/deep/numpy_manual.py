@@ -7,7 +7,8 @@ For a batch of n samples, with h(0) = x and layers l = 1 … L (W(1) = W1 as a 1
     z(l) = h(l−1) @ W(l) + b(l),   h(l) = tanh(z(l)),   ŷ = h(L) @ w2 + b2,   r = ŷ − y
     L = (1/n) Σ_i r_i²
 
-and the chain rule, run backwards from the loss (g = dL/dŷ, d(l) = dL/dh(l)):
+and the chain rule, run backwards from the loss (g = dL/dŷ, d(l) = dL/dh(l); L in dL is the loss, in
+h(L) the number of layers):
 
     g         = (2/n)·r
     dL/dw2    = h(L)ᵀ @ g             dL/db2 = Σ_i g_i            d(L) = g ⊗ w2
@@ -15,8 +16,8 @@ and the chain rule, run backwards from the loss (g = dL/dŷ, d(l) = dL/dh(l)):
     dL/dW(l)  = h(l−1)ᵀ @ dL/dz(l)    dL/db(l) = Σ_i dL/dz(l)_i   d(l−1) = dL/dz(l) @ W(l)ᵀ
 
 The last three lines hold for every layer, so they are a loop: the forward pass keeps each layer's
-output h(l), and the backward pass walks those outputs in reverse, each step turning the gradient
-with respect to one layer's output into the gradients of its weights and of the layer below's output.
+output h(l), and the backward pass walks those outputs in reverse, each turn of the loop taking the
+gradient with respect to one layer's output to the gradients of its weights and of the layer below's output.
 That loop is reverse-mode automatic differentiation, written by hand for one architecture: the tape
 is the list of kept outputs, and the backward rules are the two lines a framework has for `@` and
 `tanh`. A convolution, a skip connection or another activation would mean writing it again; the
