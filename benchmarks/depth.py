@@ -1,7 +1,7 @@
 """The deep problem's timing for chapter 3, rendered from compare's JSON: µs per update per lesson, the
 median fit over the repeats and its range.
 
-    python compare.py --problem deep --device cpu --repeat 5 --json docs/deep.json
+    python compare.py --problem deep --device cpu --repeat 7 --json docs/deep.json
 """
 
 
