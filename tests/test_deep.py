@@ -69,6 +69,25 @@ def test_the_backpropagation_loop_equals_central_differences(layers):
         np.testing.assert_allclose(gradient[name], numeric, rtol=1e-6, atol=1e-8, err_msg=name)
 
 
+def test_the_gradient_check_fails_a_backpropagation_with_one_layers_tanh_slope_dropped(monkeypatch):
+    """The control through the harness (--check-gradients' code): right, every gradient passes; without
+    layer L's tanh′, the gradients through it fail, and the output layer's, computed before it, pass."""
+    from fitways.gradcheck import check, passes, random_points, relative_error
+    from fitways.problems import PROBLEMS
+    from fitways.runner import Runner
+
+    if "deep" not in PROBLEMS:
+        pytest.skip("the harness does not find impls/deep/ on this branch (problems are discovered from issue 23 on)")
+    problem, config = PROBLEMS["deep"], deep.Config(hidden=5, layers=3)
+    data = problem.make_data(config)
+    right = check(Runner(problem, "numpy_manual", config, data), random_points(problem, config, data))
+    monkeypatch.setattr(deep_numpy, "mse", dropped_the_last_tanh_slope)
+    wrong = check(Runner(problem, "numpy_manual", config, data), random_points(problem, config, data))
+    assert all(passes(row["error"]) for row in right), [row["error"] for row in right]
+    assert all(not passes(row["error"]) and row["error"] > 0.05 for row in wrong), [row["error"] for row in wrong]
+    assert all(passes(relative_error(row["gradient"]["w2"], row["finite_difference"]["w2"])) for row in wrong)
+
+
 @pytest.mark.parametrize("layers", [2, 4])
 def test_the_float64_reference_is_an_independent_replay_of_the_same_updates(layers):
     """sgd_float64 (one matrix rule for every layer) and numpy_manual's loop, both in float64, agree to 1e-12."""
