@@ -30,17 +30,15 @@ INITS = {"naive": "N(0, 1) whatever the width", "glorot": "Glorot/Xavier: U(Â±âˆ
 def float64_trainer(config, data):
     """The numpy lesson, its parameters at the seeded start made float64 (its arithmetic follows them)."""
     trainer = numpy_manual.Trainer(config, data)
-    names = ("W1", "b1", "Wh", "bh", "w2", "b2")
-    for name, value in zip(names, deep.initial_parameters(config)):
-        setattr(trainer, name, np.asarray(value, np.float64))
+    for name, value in deep.PROBLEM.start(config).items():
+        setattr(trainer, name, value)
     return trainer
 
 
 def layer_gradient_norms(config, data):
     """|dL/dW| for the weights of each tanh layer, first to last (W1, then each W in Wh), at the seeded
     start, on the samples one run trains on."""
-    n = config.trained_samples
-    x, y = data.x[:n].astype(np.float64), data.y[:n].astype(np.float64)
+    x, y = deep.PROBLEM.trained(config, data)
     _, dW1, _, dWh, *_ = float64_trainer(config, data).loss_and_gradient(x, y)
     return [float(np.linalg.norm(dW1)), *(float(np.linalg.norm(dW)) for dW in dWh)]
 
@@ -52,18 +50,11 @@ def growth_factor(norms):
 
 
 def loss_after_one_pass(config, data):
-    """The mean squared error on the samples trained on after config.updates updates of the float64
-    replay; None where it is not finite."""
-    n = config.trained_samples
-    x, y = data.x[:n].astype(np.float64), data.y[:n].astype(np.float64)
-    names = ("W1", "b1", "Wh", "bh", "w2", "b2")
-    start = {name: np.asarray(value, np.float64) for name, value in zip(names, deep.initial_parameters(config))}
-    params = deep.sgd_float64(config, start, x, y)
+    """The mean squared error on the samples trained on after config.updates updates of the problem's
+    float64 replay; None where it is not finite."""
+    x, y = deep.PROBLEM.trained(config, data)
     with np.errstate(over="ignore", invalid="ignore"):
-        trainer = float64_trainer(config, data)
-        for name, value in params.items():
-            setattr(trainer, name, value)
-        loss = float(trainer.loss_and_gradient(x, y)[0])
+        loss = deep.PROBLEM.loss(config, deep.sgd_float64(config, deep.PROBLEM.start(config), x, y), x, y)
     return loss if math.isfinite(loss) else None
 
 

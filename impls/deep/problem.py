@@ -46,8 +46,8 @@ every number of every parameter and every update; the largest relative differenc
 
 (L = 8 at the defaults: at most 6.0e-7 and 1.3e-5.) Each framework computes tanh and sums the layers'
 products in its own order, so every update differs by float32 rounding; SGD here shrinks those
-differences rather than growing them, at this depth as at one layer. TOLERANCE is about 7× the
-largest drift in the parameters and 13× in the loss; a real mistake is far outside it (the last
+differences rather than growing them, at this depth as at one layer. Deep.equivalence (rtol 1e-5,
+atol 2e-5) is about 7× the largest drift in the parameters; a real mistake is far outside it (the last
 layer's tanh′ dropped moves the parameters by 5e-2 in one pass).
 
 Nothing here imports a framework, so bad input is rejected before any slow import.
@@ -57,10 +57,10 @@ import dataclasses
 
 import numpy as np
 
+from fitways.problem import TOLERANCE, Problem, Reference, lessons, loss_of_residual
 from impls import problem as line
 
 INITS = ("glorot", "naive")
-TOLERANCE = {"parameters": {"rtol": 1e-5, "atol": 2e-5}, "loss": {"rtol": 5e-4, "atol": 1e-7}}  # from the drift above
 MIN_LAYERS = 2  # one tanh layer is the network problem, impls/mlp/
 MAX_HIDDEN = 65_536
 MAX_LAYERS = 1024  # each layer is a few ops in every trace and compiled program: beyond this, tracing is the run
@@ -72,9 +72,11 @@ MAX_ACTIVATIONS = 2**27  # batch × H × L float32 numbers kept for the backward
 class Config(line.Schedule):
     """The line's schedule, the width and number of tanh layers, and how their weights start."""
 
-    hidden: int = 16  # H: units per layer
-    layers: int = 4  # L: tanh layers, one after the other
-    init: str = "glorot"  # "naive": every weight after the first layer ~ N(0, 1), whatever H
+    hidden: int = dataclasses.field(default=16, metadata={"help": "tanh units in each layer"})  # H
+    layers: int = dataclasses.field(default=4, metadata={"help": "tanh layers, one after the other"})  # L
+    init: str = dataclasses.field(
+        default="glorot", metadata={"help": "glorot: weights scaled to the width; naive: N(0, 1) whatever the width"}
+    )  # naive: every weight after the first layer
 
     def __post_init__(self):
         super().__post_init__()
@@ -135,6 +137,81 @@ def textbook_log(config, every=15, out=print):
     return line.textbook_log(config, every, out, format_line=log_line)
 
 
+# What the harness reads (fitways.problems finds this file): the deep network as a Problem, its trainers,
+# and its float64 reference: the same updates replayed by independent numpy code.
+
+TRAINERS = lessons(__package__, {
+    "numpy_manual": ("numpy", "plain numpy, backpropagation by hand as a loop over the layers"),
+    "gradient_tape": ("tensorflow", "the eager loop: GradientTape, assign_sub"),
+    "tf_function": ("tensorflow", "the same update traced into a graph by tf.function"),
+    "tf_xla": ("tensorflow", "the whole loop compiled by XLA"),
+    "keras_fit": ("tensorflow", "keras.Sequential (L + 1 Dense layers) + model.fit"),
+    "jax_loop": ("jax", "JAX: the whole loop in one jax.jit (lax.scan)"),
+    "torch_eager": ("torch", "PyTorch: autograd on six tensors, sub_ under no_grad"),
+})  # fmt: skip
+
+
+class Deep(Problem):
+    name = "deep"
+    summary = "--layers L tanh layers of --hidden H units each, fit to y = sin(x)"
+    Config = Config
+    trainers = TRAINERS
+    parameters = ("W1", "b1", "Wh", "bh", "w2", "b2")
+    equivalence = (1e-5, 2e-5)  # rtol, atol: about 7× the largest drift measured (the docstring's table)
+    LEARNED = 10  # converged also means a loss ten times below the best straight line's, as for one layer
+
+    def make_data(self, config):
+        return make_data(config)
+
+    def initial_parameters(self, config):
+        return initial_parameters(config)
+
+    def predict(self, config, params, x, chunk=2**16):
+        """ŷ in chunks of samples, so that memory stays chunk × H whatever the data's size."""
+        return np.concatenate([forward(params, x[s : s + chunk]) for s in range(0, max(len(x), 1), chunk)])
+
+    def reference(self, config, data):
+        """No closed form: the same updates on the same batches from the same start, replayed in float64
+        by sgd_float64; and the best straight line, for the ceiling."""
+        x, y = self.trained(config, data)
+        params = sgd_float64(config, self.start(config), x, y)
+        design = np.stack([x, np.ones(len(x))], axis=1)
+        line_loss = loss_of_residual(config, design @ np.linalg.lstsq(design, y, rcond=None)[0] - y)
+        return Reference(params, self.loss(config, params, x, y), ceiling=line_loss / self.LEARNED, label="ref")
+
+    def textbook_log(self, config, every=15, out=print):
+        return textbook_log(config, every, out)
+
+    def describe(self, config, reference):
+        count = parameter_count(config.layers, config.hidden)
+        return [
+            ("model", f"{config.layers} tanh layers of {config.hidden} units ({config.init} start), {count:,} parameters, "
+                      f"fit to y = sin(x) (+ noise, mean {config.noise / 2:g})"),
+            ("reference", f"the same {config.updates} updates replayed in float64 numpy: loss "
+                          f"{reference.loss:.3e}; the best straight line's: {reference.ceiling * self.LEARNED:.3e}"),
+        ]  # fmt: skip
+
+    def converged_means(self, config, reference):
+        return (
+            f"every parameter within {TOLERANCE} of the float64 reference, and a loss below {reference.ceiling:.3e} "
+            f"({self.LEARNED}× below the best straight line's)"
+        )
+
+    def success(self, config, reference):
+        return f"each on the float64 reference's path, its loss {self.LEARNED}× below the best straight line's"
+
+    def setup_line(self, config):
+        return f"{super().setup_line(config)}, {config.layers} layers of {config.hidden}, {config.init} start"
+
+
+def forward(params, x):
+    """ŷ for float64 params on float64 x: tanh layer after tanh layer, then the linear output."""
+    h = np.tanh(np.outer(x, params["W1"]) + params["b1"])
+    for W, b in zip(params["Wh"], params["bh"]):
+        h = np.tanh(h @ W + b)
+    return h @ params["w2"] + params["b2"]
+
+
 def sgd_float64(config, params, x, y):
     """The reference: config.updates updates of mini-batch SGD on the mean squared error, batches in
     order, in float64, from params (a dict by name). Written apart from numpy_manual, another way: every
@@ -162,3 +239,6 @@ def sgd_float64(config, params, x, y):
         "Wh": np.array(weights[1:-1]).reshape(deeper, H, H), "bh": np.array(biases[1:-1]).reshape(deeper, H),
         "w2": weights[-1][:, 0], "b2": biases[-1][0],
     }  # fmt: skip
+
+
+PROBLEM = Deep()
