@@ -28,10 +28,11 @@ def markdown_speed(document):
     machine, config = document["machine"], document["config"]
     repeats = len(rows[0]["run_seconds"][0]["seconds"])
     lines.append("")
+    names = {"numpy": "numpy", "tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}
+    versions = "".join(f", {label} {machine[key]}" for key, label in names.items() if key in machine)
     lines.append(
         f"Measured by `python compare.py --problem deep` with {config['layers']} layers of {config['hidden']}, batch "
         f"{config['batch_size']}, {repeats} repeats at each of two run lengths, on {machine['cpu']} "
-        f"(the CPU: no GPU), Python {machine['python']}, numpy {machine['numpy']}, TensorFlow {machine['tensorflow']}, "
-        f"JAX {machine['jax']}, PyTorch {machine['torch']}."
+        f"(the CPU: no GPU), Python {machine['python']}{versions}."
     )
     return "\n".join(lines) + "\n"
