@@ -147,6 +147,41 @@ def test_a_setup_the_machine_or_the_lessons_cannot_run_is_one_clear_error(setup,
     assert message in str(error.value) and "\n" not in str(error.value)
 
 
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--layers", "0"], "--layers must be between 2 and 1024, got 0 (one layer: --problem mlp)"),
+        (["--layers", "30", "--hidden", "60000"], "parameters, more than this suite allows"),
+        (["--init", "zeros"], "--init must be one of glorot, naive, got 'zeros'"),
+    ],
+)
+def test_bad_deep_input_is_one_line_and_exit_2_before_any_framework_loads(argv, message):
+    command = [sys.executable, "-X", "importtime", "compare.py", "--problem", "deep", *argv]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    errors = [line for line in done.stderr.splitlines() if not line.startswith("import time:")]
+    assert done.returncode == 2 and len(errors) == 1 and errors[0].startswith("error: ") and message in errors[0]
+    imported = [line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")]
+    assert not {"tensorflow", "jax", "torch"} & set(imported)
+
+
+@pytest.mark.slow
+def test_an_lr_that_diverges_is_reported_and_fails_the_run():
+    command = [
+        sys.executable,
+        "compare.py",
+        "--problem",
+        "deep",
+        "--impl",
+        "numpy_manual",
+        "--lr",
+        "5",
+        "--repeat",
+        "1",
+    ]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1 and "no: diverged at update" in done.stdout, done.stdout + done.stderr
+
+
 # lines by hand
 
 SMALL = '''

@@ -25,7 +25,7 @@ same size as its inputs'. Weights of a fixed scale whatever the width (--init na
 inputs of size ~1 each: the tanh saturates, and the gradient grows by a roughly constant factor per
 layer on its way back to the first layer — the exploding gradient (its opposite, a factor below one,
 is the vanishing gradient). benchmarks/vanishing_gradients.py measures both starts, layer by layer,
-for L = 2 to 16 (docs/03-depth.md): the naive start's first-layer gradient is hundreds of times its
+for L = 2 to 16 (docs/03-depth.md): the naive start's first-layer gradient is over a hundred times its
 last layer's at L = 16 and one pass diverges at lr 0.1; the Glorot start's stay within a few times of
 each other, and one pass trains.
 
