@@ -51,7 +51,7 @@ class Trainer:
         """Keras's (kernel, bias) per layer, in order, as (W1, b1, Wh, bh, w2, b2): the kernels and biases of
         the layers between the first and the output stacked into Wh and bh."""
         (W1, b1), *deeper, (w2, b2) = zip(values[0::2], values[1::2])
-        Wh, bh = (np.stack(values) for values in zip(*deeper))
+        Wh, bh = (np.stack(arrays) for arrays in zip(*deeper))  # ((kernels), (biases)) of the layers between
         return W1[0], b1, Wh, bh, w2[:, 0], b2[0]
 
     def reset(self, W1, b1, Wh, bh, w2, b2):
