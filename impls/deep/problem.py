@@ -33,8 +33,9 @@ Defaults: L = 4, H = 16 ((L − 1)·H·(H + 1) + 3H + 1 = 865 parameters). One p
 (3000 samples, batch 20, lr 0.1, 150 updates) takes the mean squared error from 0.39 to about 0.005,
 a hundred times below the best straight line's (0.5), in the float64 replay.
 
-Equivalence, measured: every lesson against numpy_manual, update by update (the largest |Δ| over
-every number of every parameter and every update; the largest relative difference of the batch loss):
+Equivalence, measured by `python -m benchmarks.depth --drift`: every lesson against numpy_manual, update
+by update (the largest |Δ| over every number of every parameter and every update; the largest relative
+difference of the batch loss):
 
     lesson          default run (150 updates, L = 4)   1000 samples, batch 36, 60 updates, L = 3, H = 7
     gradient_tape   7.2e-7, loss 1.8e-5                2.6e-6, loss 3.5e-5
