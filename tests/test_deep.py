@@ -302,3 +302,10 @@ def test_the_speed_table_has_a_row_per_lesson_with_its_median_and_range():
     table = depth.markdown_speed(document)
     assert "| numpy_manual | 20 | 10–30 | 1× |" in table and "| jax_loop | 4,000 | 10–30 | 200× |" in table
     assert "3 repeats" in table and "a CPU" in table
+
+
+def test_the_depth_command_without_a_task_is_one_line_and_exit_2():
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.depth"], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 2 and done.stderr.count("\n") == 1 and done.stderr.startswith("error: "), done.stderr
