@@ -8,6 +8,13 @@ parameters). At a handful of units an update is all per-call overhead, where num
 as H grows the arithmetic grows with it, and fused, compiled code should overtake numpy's one
 array per operation. lr is 0.1, and 1.6/H above 16 units: ŷ sums H terms, so a wider layer
 overshoots at the same lr. Every point is checked against the float64 replay of the same updates.
+
+    python benchmarks/sweep_width.py --depths 2,4,8,16 --widths 16 --repeat 5 --out docs/depth_sweep.png --json docs/depth_sweep.json
+
+With --depths the axis is depth instead: the deep problem (impls/deep/), L tanh layers of one width,
+and where numpy's hand-written backpropagation loop stops being the fastest as L grows. Past L = 16
+at lr 0.1 the check cannot pass: depth amplifies rounding, and float32 and float64 runs of the same
+updates part by more than the suite's 0.01 within a pass (at L = 32, by 0.16 after 150 updates).
 """
 
 import sys
@@ -36,6 +43,16 @@ def widths(text):
     return sizes
 
 
+def depths(text):
+    try:
+        sizes = sorted({int(part) for part in text.split(",")})
+    except ValueError:
+        raise UsageError(f"--depths must be comma-separated integers, got {text!r}") from None
+    if sizes[0] < 2 or sizes[-1] > 1024:
+        raise UsageError(f"--depths must lie between 2 and 1024, got {text!r}")
+    return sizes
+
+
 def lr_for(width):
     return min(0.1, 1.6 / width)
 
@@ -46,6 +63,7 @@ def main(argv=None):
     parser.add_argument("--out", default="width_sweep.png", help="PNG to write")
     parser.add_argument("--json", metavar="PATH", help="also write every point and the crossovers as JSON")
     parser.add_argument("--widths", default=DEFAULT_WIDTHS, help="hidden units, comma-separated")
+    parser.add_argument("--depths", help="tanh layers, comma-separated: sweep the deep problem's depth at one --widths")
     parser.add_argument("--batch-size", type=number(int), default=BATCH_SIZE, help="samples per update")
     parser.add_argument("--impl", "--trainer", dest="trainers", action="append", metavar="NAME",
                         help="repeatable (default: every installed network lesson)")  # fmt: skip
@@ -54,54 +72,70 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         sizes = widths(args.widths)
+        problem, axis = (PROBLEMS["deep"], depths(args.depths)) if args.depths else (MLP, sizes)
+        if args.depths and len(sizes) != 1:
+            raise UsageError(f"--depths sweeps one width: give --widths a single number, got {args.widths!r}")
         for option, suffix in (("out", ".png"), ("json", ".json")):
             bad_path = getattr(args, option) is not None and path_problem(getattr(args, option), suffix)
             if bad_path:
                 raise UsageError(f"--{option} {bad_path}")
         if not 1 <= args.repeat <= 100:
             raise UsageError(f"--repeat must be between 1 and 100, got {args.repeat}")
-        MLP.Config(samples=SAMPLES, batch_size=args.batch_size, hidden=sizes[-1])  # every point must be valid
-        names, notes = choose_trainers(MLP, args.trainers)
-        load_frameworks(MLP.trainers[name].framework for name in names)
-        runs, device_notes = plan_runs(MLP, names, args.device)
+        for value in axis:  # every point must be valid
+            problem.Config(**setup_for(args, sizes[-1], value if args.depths else None, lr=0.1))
+        names, notes = choose_trainers(problem, args.trainers)
+        load_frameworks(problem.trainers[name].framework for name in names)
+        runs, device_notes = plan_runs(problem, names, args.device)
     except (UsageError, ValueError) as error:
         parser.error(str(error))
     for note in notes + device_notes:
         warn(f"note: {note}")
     try:
-        return sweep(args, sizes, runs)
+        return sweep(args, problem, axis, runs)
     except OutputError as error:
         warn(f"error: {error}")
         return 1
 
 
-def sweep(args, sizes, runs):
+def setup_for(args, width, layers, lr):
+    """A point's setup: the network's at one width, or the deep problem's at one depth too."""
+    setup = {"samples": SAMPLES, "batch_size": args.batch_size, "hidden": width, "lr": lr}
+    return setup if layers is None else {**setup, "layers": layers}
+
+
+def sweep(args, problem, axis, runs):
     from benchmarks.sweep import crossover, plot_sweep, point
     from fitways.frameworks import machine_description
     from fitways.report import finish
 
     results, failures = {}, []
+    by_depth = problem is not MLP
+    label = "L" if by_depth else "H"
     for name, device in runs:
-        for width in sizes:
-            warn(f"{name} on {device}, {width} hidden units ...")
-            setup = {"samples": SAMPLES, "batch_size": args.batch_size, "hidden": width, "lr": lr_for(width)}
-            seconds, ok = point(MLP, name, device, setup, args.repeat, POINT_SECONDS)
+        for value in axis:
+            width, layers = (int(args.widths), value) if by_depth else (value, None)
+            warn(f"{name} on {device}, {label} = {value} ...")
+            setup = setup_for(args, width, layers, lr_for(width))
+            seconds, ok = point(problem, name, device, setup, args.repeat, POINT_SECONDS)
             if not ok:
-                failures.append(f"{name} on {device} at {width} units")
-            results.setdefault((name, device), []).append((width, seconds, ok))
-            print(f"{name:<15} {device:<4} H {width:>5} ({3 * width + 1:>6} parameters): {seconds * 1e6:10.2f} µs/update", flush=True)
+                failures.append(f"{name} on {device} at {label} = {value}")
+            results.setdefault((name, device), []).append((value, seconds, ok))
+            print(f"{name:<15} {device:<4} {label} {value:>5}: {seconds * 1e6:10.2f} µs/update", flush=True)
     crossovers = {}
     for (name, device), points in results.items():
         if name != INCUMBENT and (INCUMBENT, device) in results:
             by_name = {name: points, INCUMBENT: results[INCUMBENT, device]}
             crossovers[f"{name} on {device}"] = crossover(by_name, name, INCUMBENT)
     for who, width in crossovers.items():
-        verdict = f"faster than {INCUMBENT} from H = {width} on" if width else f"never faster than {INCUMBENT} from some width on"
+        verdict = f"faster than {INCUMBENT} from {label} = {width} on" if width else f"never faster than {INCUMBENT} from some point on"
         print(f"crossover: {who} {verdict}")
-    machine = machine_description(sorted({MLP.trainers[name].framework for name, _ in runs}))
-    plot_sweep(args.out, f"{machine['cpu']}; batch {args.batch_size}", results, axis="hidden units H (3H + 1 parameters)")
+    machine = machine_description(sorted({problem.trainers[name].framework for name, _ in runs}))
+    title = f"{machine['cpu']}; batch {args.batch_size}" + (f"; {args.widths} units per layer" if by_depth else "")
+    plot_sweep(args.out, title, results, axis="tanh layers L" if by_depth else "hidden units H (3H + 1 parameters)")
     warn(f"wrote {args.out}")
     document = {
+        "axis": "layers" if by_depth else "hidden",
+        **({"hidden": int(args.widths)} if by_depth else {}),
         "batch_size": args.batch_size,
         "machine": machine,
         "points": {f"{name} on {device}": [list(p) for p in points] for (name, device), points in results.items()},
