@@ -44,8 +44,13 @@ SOURCES = {  # section: (file, what it holds)
     "mlp_batch": ("mlp_batch_sweep.json", "the network along batch size at H = 64 (sweep_batch_size.py --problem mlp)"),
     "here": ("limit_here.json", "the line timed on the machine of the bound (benchmarks/limit.py --here)"),
 }
-HERE_BATCH_SIZES = (8, 16, 32, 64, 128, 256, 1024, 4096)  # around 16 closely: is the cost per sample or per update?
+HERE_BATCH_SIZES = (16, 64, 256, 1024, 4096)
 HERE_REPEAT, HERE_SECONDS = 5, 0.06
+VARIANTS = {  # numba_loop's update, pared down one step at a time: where its time above the bound goes
+    "inlined": "numba_loop's sums (float64, divided by n) inlined into the loop: no call, no huber or log branches",
+    "no division": "the same, multiplied by 2/n instead of divided by n",
+    "float32 sums": "the same, summed in float32 (no conversions; numba_loop keeps float64 for accuracy)",
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -170,9 +175,18 @@ def section_document(section, document, machine, file):
         trainers = {name: {"seconds": line[value], "times_limit": line[value] / limit["seconds"]}
                     for name, line in lines.items() if value in line}  # fmt: skip
         points.append({"value": value, "counts": dataclasses.asdict(counts), **limit, "trainers": trainers})
-    return {"file": file, "holds": SOURCES[section][1], "cpu": cpu, "same_machine": cpu == machine["machine"]["cpu"],
+    part = {"file": file, "holds": SOURCES[section][1], "cpu": cpu, "same_machine": cpu == machine["machine"]["cpu"],
             "samples": samples, "axis": "hidden" if section == "mlp_width" else "batch_size",
             "points": points}  # fmt: skip
+    if document.get("variants"):  # --here's pared-down numba_loops, against the same bound
+        bounds = {point["value"]: point["seconds"] for point in points}
+        part["variants"] = [
+            {**row, "times_limit": row["seconds"]["min"] / bounds[row["batch_size"]]}
+            for row in document["variants"]
+            if row["batch_size"] in bounds
+        ]
+        part["variants_are"] = document["variants_are"]
+    return part
 
 
 def limit_document(machine, sources, machine_file="docs/machine.json"):
@@ -233,7 +247,8 @@ def micros(seconds):
 
 
 def nanos(seconds):
-    return f"{seconds * 1e9:.3g}"
+    value = seconds * 1e9
+    return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
 
 
 def ratio(value):
@@ -308,6 +323,53 @@ def markdown_against(limit, section="line", floor="numba_loop"):
     return "\n" + "\n".join(rows) + "\n"
 
 
+def markdown_variants(limit):
+    """numba_loop and its pared-down variants on the machine of the bound: best repeat in ns, and × limit."""
+    part = limit["here"]
+    names = list(dict.fromkeys(row["variant"] for row in part["variants"]))
+    sizes = list(dict.fromkeys(row["batch_size"] for row in part["variants"]))
+    bounds = {point["value"]: point["seconds"] for point in part["points"]}
+    cells = {(row["variant"], row["batch_size"]): row for row in part["variants"]}
+    rows = ["| batch | bound ns | " + " | ".join(names) + " |", "|---" * (len(names) + 2) + "|"]
+    for size in sizes:
+        shown = [f"{nanos(cells[name, size]['seconds']['min'])} ({ratio(cells[name, size]['times_limit'])})"
+                 if (name, size) in cells else "—" for name in names]  # fmt: skip
+        rows.append(f"| {size:,} | {nanos(bounds[size])} | " + " | ".join(shown) + " |")
+    rows += [""] + [f"- {name}: {what}" for name, what in part["variants_are"].items()]
+    return "\n" + "\n".join(rows) + "\n"
+
+
+def markdown_worked(limit, section="benchmarks", value=16):
+    """The bound at one point worked by hand, as a paragraph: each term from its count and its rate."""
+    part, rates = limit[section], limit["rates"]
+    point = next(p for p in part["points"] if p["value"] == value)
+    counts, terms = point["counts"], point["terms"]
+    measured = {int(n): seconds for n, seconds in rates["sum_latency_seconds"].items()}
+
+    def chain_sum(n):  # sum_latency()'s rule, on the rates as limit.json keeps them
+        below = [size for size in measured if size <= n]
+        return f"a dependent sum over {n:,} ({nanos(measured[max(below)]) if below else 0} ns, measured at {max(below, default=0):,})"
+
+    sums = " + ".join(chain_sum(n) for n in counts["chain_sums"])
+    fmas = f"{counts['chain_fmas']} multiply-add" + ("s" if counts["chain_fmas"] > 1 else "")
+    data_mib = part["samples"] * BYTES_PER_SAMPLE / 2**20
+    return (
+        f"Batch {value:,}, {part['samples']:,} samples ({data_mib:g} MiB of x and y, so the data lives in {point['level']}). "
+        f"Memory: {counts['data_bytes']:,} bytes ÷ {rates['bandwidth_bytes_per_second'][point['level']] / 1e9:.3g} GB/s "
+        f"= {nanos(terms['memory'])} ns. Arithmetic: {counts['fma']:,} multiply-adds ÷ "
+        f"{rates['fma_per_second'] / 1e9:.3g} G/s = {nanos(terms['arithmetic'])} ns. Chain: {sums} + "
+        f"{fmas} ({nanos(rates['fma_latency_seconds'])} ns each) = {nanos(terms['latency'])} ns. "
+        f"The largest term, {point['resource']}, is the bound: {nanos(point['seconds'])} ns per update."
+    )
+
+
+def markdown_benchmarks(report, limit):
+    """The benchmark summary (fitways.benchmark_table) with its × limit columns."""
+    from fitways.benchmark_table import summarize
+
+    return "\n" + summarize(report, limit) + "\n"
+
+
 def markdown_provenance(limit):
     """Where the times and the bound came from, and whether it is one machine."""
     here = limit["machine"]["cpu"]
@@ -333,7 +395,7 @@ def markdown_provenance(limit):
 def markdown_closest(limit):
     """Which resource sets the bound at the ends of each axis, and how close each framework's fastest way gets."""
     text = []
-    for section in ("line", "mlp_width"):
+    for section in ("line", "here", "mlp_width"):
         if section not in limit:
             continue
         part = limit[section]
@@ -360,8 +422,9 @@ def markdown_closest(limit):
 # --- The roofline pictures ---
 
 
-def plot_roofline(path, part, title, xlabel):
-    """µs per update against the axis: the bound as a line, each term dashed, every trainer as points."""
+def plot_roofline(path, part, title, xlabel, here=None):
+    """µs per update against the axis: the bound as a line, each term dotted, every trainer as points
+    (filled); trainers timed on the machine of the bound (here), as open points of the same colour."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -381,9 +444,12 @@ def plot_roofline(path, part, title, xlabel):
     names = list(dict.fromkeys(name for point in part["points"] for name in point["trainers"]))
     for index, name in enumerate(names):
         shown = [(p["value"], p["trainers"][name]["seconds"] * 1e6) for p in part["points"] if name in p["trainers"]]
-        axes.plot(
-            *zip(*shown), marker="os^Dv<>"[index % 7], linestyle="none", color=plt.cm.tab10(index % 10), label=name
-        )
+        style = {"marker": "os^Dv<>"[index % 7], "linestyle": "none", "color": plt.cm.tab10(index % 10)}
+        axes.plot(*zip(*shown), label=f"{name} ({part['cpu']})", **style)
+        mine = [(p["value"], p["trainers"][name]["seconds"] * 1e6) for p in (here or {"points": []})["points"]
+                if name in p["trainers"]]  # fmt: skip
+        if mine:
+            axes.plot(*zip(*mine), markerfacecolor="none", markersize=10, label=f"{name} (this machine)", **style)
     axes.set(xscale="log", yscale="log", xlabel=xlabel, ylabel="µs per update", title=title)
     axes.grid(True, which="both", alpha=0.3)
     axes.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
@@ -411,9 +477,79 @@ def measure_here(names, sizes):
                            "spread": {key: list(pair) for key, pair in measurement.spread.items()}})  # fmt: skip
             warn(f"{name} at batch {size}: {measurement.seconds_per_update * 1e9:.1f} ns per update")
     frameworks = sorted({line.trainers[name].framework for name in names})
+    variants = measure_variants(sizes) if "numba_loop" in names else []
     return {"command": "python -m benchmarks.limit " + " ".join(f"--here {name}" for name in names),
             "samples": BENCHMARK_SAMPLES, "repeat": HERE_REPEAT, "machine": machine_description(frameworks),
-            "points": points}  # fmt: skip
+            "points": points, "variants": variants, "variants_are": VARIANTS}  # fmt: skip
+
+
+def variant_loop():
+    """numba_loop's training loop with its gradient inlined, in VARIANTS' three forms (kind 0, 1, 2)."""
+    import numba
+    import numpy as np
+
+    from impls.numba_loop import FAST
+
+    @numba.njit(fastmath=FAST)
+    def train(W, b, x, y, lr, updates, size, kind):
+        scale = 2.0 / size
+        for update in range(updates):
+            start = (update % (len(x) // size)) * size
+            xs, ys = x[start : start + size], y[start : start + size]
+            if kind == 2:
+                sum_x32 = sum32 = np.float32(0)
+                for i in range(size):
+                    r = W * xs[i] + b - ys[i]
+                    sum_x32 += r * xs[i]
+                    sum32 += r
+                dW, db = np.float32(scale) * sum_x32, np.float32(scale) * sum32
+            else:
+                sum_x = total = 0.0
+                for i in range(size):
+                    r = W * xs[i] + b - ys[i]
+                    sum_x += r * np.float64(xs[i])
+                    total += r
+                if kind == 0:
+                    dW, db = np.float32(2.0 * sum_x / size), np.float32(2.0 * total / size)
+                else:
+                    dW, db = np.float32(scale * sum_x), np.float32(scale * total)
+            W = W - lr * dW
+            b = b - lr * db
+        return W, b
+
+    return train
+
+
+def measure_variants(sizes, updates=2**25):
+    """[{"variant", "batch_size", "seconds": spread}] of VARIANTS, and numba_loop itself, on the benchmarks'
+    data: best and median of HERE_REPEAT runs of about `updates` × batch samples' work."""
+    import statistics
+    import time
+
+    import numpy as np
+
+    from impls import numba_loop
+    from impls.problem import Config, make_data
+
+    train = variant_loop()
+    rows = []
+    for size in sizes:
+        config = Config(samples=BENCHMARK_SAMPLES, batch_size=size, updates=min(10**6, max(1000, updates // size)))
+        trainer = numba_loop.Trainer(config, make_data(config))
+        arguments = (np.float32(0), np.float32(0), trainer.x, trainer.y, trainer.lr, config.updates, size)
+        runs = {"numba_loop": trainer.train}
+        for kind, name in enumerate(VARIANTS):
+            runs[name] = lambda kind=kind, arguments=arguments: train(*arguments, kind)
+        for name, run in runs.items():
+            run()  # compilation
+            seconds = []
+            for _ in range(HERE_REPEAT):
+                start = time.perf_counter()
+                run()
+                seconds.append((time.perf_counter() - start) / config.updates)
+            rows.append({"variant": name, "batch_size": size, "seconds": {"median": statistics.median(seconds),
+                         "min": min(seconds), "max": max(seconds), "repeats": len(seconds)}})  # fmt: skip
+    return rows
 
 
 def read_json(path):
@@ -458,7 +594,7 @@ def main(argv=None):
         cpu = document["machine"]["cpu"]
         plot_roofline(os.path.join(args.docs, "roofline_line.png"), document["line"],
                       f"The line against this machine's limit (bound: {cpu}; times: {document['line']['cpu']})",
-                      "batch size (samples per update)")  # fmt: skip
+                      "batch size (samples per update)", document.get("here"))  # fmt: skip
         plot_roofline(os.path.join(args.docs, "roofline_mlp.png"), document["mlp_width"],
                       f"The network against this machine's limit, batch {document['mlp_width']['points'][0]['counts']['data_bytes'] // 8}"
                       f"\n(bound: {cpu}; times: {document['mlp_width']['cpu']})", "hidden units H")  # fmt: skip

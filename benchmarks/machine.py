@@ -316,7 +316,7 @@ def main(argv=None):
     parser.add_argument("--out", default="docs/machine.png", help="PNG to write (bandwidth against working set)")
     parser.add_argument("--min-size", type=number(int), default=MIN_SIZE, help="smallest working set, bytes")
     parser.add_argument("--max-size", type=number(int), default=MAX_SIZE, help="largest working set, bytes")
-    parser.add_argument("--repeat", type=number(int), default=7, help="timings per figure (median and range)")
+    parser.add_argument("--repeat", type=number(int), default=9, help="timings per figure (median and range)")
     parser.add_argument("--seconds", type=number(float), default=0.05, help="length of one timing")
     parser.add_argument("--quick", action="store_true", help="a tiny run: 4–64 KiB, 2 repeats of 2 ms")
     args = parser.parse_args(argv)
