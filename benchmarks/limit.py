@@ -186,6 +186,8 @@ def section_document(section, document, machine, file):
             if row["batch_size"] in bounds
         ]
         part["variants_are"] = document["variants_are"]
+    if document.get("xla_tanh_per_second"):
+        part["xla_tanh_per_second"] = document["xla_tanh_per_second"]
     return part
 
 
@@ -370,6 +372,20 @@ def markdown_benchmarks(report, limit):
     return "\n" + summarize(report, limit) + "\n"
 
 
+def markdown_tanh(limit, section="mlp_width"):
+    """XLA's tanh rate against the bound's (numpy's), and what the network's tanh term would be at XLA's."""
+    xla = limit["here"]["xla_tanh_per_second"]
+    best_rate = limit["rates"]["tanh_per_second"]
+    last = limit[section]["points"][-1]
+    at_xla = last["counts"]["tanh"] / xla["max"]
+    return (
+        f"On the machine of the bound, XLA's compiled tanh (jax.jit) runs at {xla['median'] / 1e9:.3g} G/s "
+        f"(best {xla['max'] / 1e9:.3g}), numpy's vectorised tanh at {best_rate / 1e9:.3g} G/s (best): "
+        f"{ratio(best_rate / xla['max'])} slower. At H {last['value']:,}, the {last['counts']['tanh']:,} tanh of one "
+        f"update alone take {micros(at_xla)} µs at XLA's rate, {ratio(at_xla / last['seconds'])} the bound."
+    )
+
+
 def markdown_provenance(limit):
     """Where the times and the bound came from, and whether it is one machine."""
     here = limit["machine"]["cpu"]
@@ -445,11 +461,11 @@ def plot_roofline(path, part, title, xlabel, here=None):
     for index, name in enumerate(names):
         shown = [(p["value"], p["trainers"][name]["seconds"] * 1e6) for p in part["points"] if name in p["trainers"]]
         style = {"marker": "os^Dv<>"[index % 7], "linestyle": "none", "color": plt.cm.tab10(index % 10)}
-        axes.plot(*zip(*shown), label=f"{name} ({part['cpu']})", **style)
+        axes.plot(*zip(*shown), label=name, **style)
         mine = [(p["value"], p["trainers"][name]["seconds"] * 1e6) for p in (here or {"points": []})["points"]
                 if name in p["trainers"]]  # fmt: skip
         if mine:
-            axes.plot(*zip(*mine), markerfacecolor="none", markersize=10, label=f"{name} (this machine)", **style)
+            axes.plot(*zip(*mine), markerfacecolor="none", markersize=10, label=f"{name}, on the bound's machine", **style)
     axes.set(xscale="log", yscale="log", xlabel=xlabel, ylabel="µs per update", title=title)
     axes.grid(True, which="both", alpha=0.3)
     axes.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
@@ -478,9 +494,11 @@ def measure_here(names, sizes):
             warn(f"{name} at batch {size}: {measurement.seconds_per_update * 1e9:.1f} ns per update")
     frameworks = sorted({line.trainers[name].framework for name in names})
     variants = measure_variants(sizes) if "numba_loop" in names else []
+    xla_tanh = measure_xla_tanh() if "jax" in frameworks else None
     return {"command": "python -m benchmarks.limit " + " ".join(f"--here {name}" for name in names),
             "samples": BENCHMARK_SAMPLES, "repeat": HERE_REPEAT, "machine": machine_description(frameworks),
-            "points": points, "variants": variants, "variants_are": VARIANTS}  # fmt: skip
+            "points": points, "variants": variants, "variants_are": VARIANTS,
+            "xla_tanh_per_second": xla_tanh}  # fmt: skip
 
 
 def variant_loop():
@@ -552,6 +570,27 @@ def measure_variants(sizes, updates=2**25):
     return rows
 
 
+def measure_xla_tanh(elements=2**16, steps=100):
+    """tanh per second as XLA compiles it for this CPU (jax.jit, a loop of `steps` tanh over `elements`
+    float32 numbers): the tanh jax_loop and tf_xla's network runs, against numpy's in the bound."""
+    import statistics
+    import time
+
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+
+    x = jax.device_put(np.random.default_rng(0).uniform(-3, 3, elements).astype(np.float32))
+    run = jax.jit(lambda a: jax.lax.fori_loop(0, steps, lambda i, a: jnp.tanh(a) * 2.5, a))  # 2.5: stay in (−3, 3)
+    run(x).block_until_ready()  # compilation
+    rates = []
+    for _ in range(HERE_REPEAT):
+        start = time.perf_counter()
+        run(x).block_until_ready()
+        rates.append(elements * steps / (time.perf_counter() - start))
+    return {"median": statistics.median(rates), "min": min(rates), "max": max(rates), "repeats": len(rates)}
+
+
 def read_json(path):
     with open(path) as file:
         return json.load(file)
@@ -591,13 +630,14 @@ def main(argv=None):
             sources["here"] = (SOURCES["here"][0], here)
             document = limit_document(machine, sources, os.path.join(args.docs, "machine.json"))
         write_json(os.path.join(args.docs, "limit.json"), document)
-        cpu = document["machine"]["cpu"]
-        plot_roofline(os.path.join(args.docs, "roofline_line.png"), document["line"],
-                      f"The line against this machine's limit (bound: {cpu}; times: {document['line']['cpu']})",
+        bound_on, line, width = document["machine"]["cpu"], document["line"], document["mlp_width"]
+        plot_roofline(os.path.join(args.docs, "roofline_line.png"), line,
+                      f"The line against the limit (bound: {bound_on})\npoints: docs/{line['file']} ({line['cpu']})",
                       "batch size (samples per update)", document.get("here"))  # fmt: skip
-        plot_roofline(os.path.join(args.docs, "roofline_mlp.png"), document["mlp_width"],
-                      f"The network against this machine's limit, batch {document['mlp_width']['points'][0]['counts']['data_bytes'] // 8}"
-                      f"\n(bound: {cpu}; times: {document['mlp_width']['cpu']})", "hidden units H")  # fmt: skip
+        batch = width["points"][0]["counts"]["data_bytes"] // BYTES_PER_SAMPLE
+        plot_roofline(os.path.join(args.docs, "roofline_mlp.png"), width,
+                      f"The network at batch {batch} against the limit (bound: {bound_on})\n"
+                      f"points: docs/{width['file']} ({width['cpu']})", "hidden units H")  # fmt: skip
     except OutputError as error:
         warn(f"error: {error}")
         return 1

@@ -23,6 +23,9 @@ from benchmarks.limit import (
     markdown_bound,
     markdown_closest,
     markdown_machine,
+    markdown_tanh,
+    markdown_variants,
+    markdown_worked,
     mlp_counts,
     sum_latency,
 )
@@ -165,6 +168,25 @@ def test_the_markdown_is_whole_tables_and_paragraphs():
     said = markdown_closest(limit)
     assert "set by latency at batch 16" in said and "numba_loop at batch 16 (2.0×)" in said
     assert "| read bandwidth, L3" in markdown_machine(machine())
+
+
+def test_the_worked_example_the_variants_and_the_tanh_paragraph():
+    """The worked example says each term's count and rate; --here's variants and XLA's tanh rate are set
+    against the same bound (16 at 6 ns: numba_loop 30 ns is 5×; 4096 at 327.68 ns)."""
+    here = {**sweep("test cpu", {"numba_loop": {16: 30e-9}}), "samples": 2**20,
+            "variants": [{"variant": "numba_loop", "batch_size": 16, "seconds": latency(30e-9)},
+                         {"variant": "float32 sums", "batch_size": 16, "seconds": latency(9e-9)}],
+            "variants_are": {"float32 sums": "summed in float32"}, "xla_tanh_per_second": rate(2.5e7)}  # fmt: skip
+    sources = {"benchmarks": ("benchmarks.json", {"benchmarks": [bench("numba_loop", 16, 12e-9)]}),
+               "here": ("limit_here.json", here), "mlp_width": ("width_sweep.json", width("test cpu"))}  # fmt: skip
+    limit = limit_document(machine(), sources)
+    worked = markdown_worked(limit, "benchmarks", 16)
+    assert "Memory: 128 bytes ÷ 100 GB/s = 1.28 ns" in worked and "66 multiply-adds ÷ 100 G/s = 0.66 ns" in worked
+    assert "a dependent sum over 16 (5 ns, measured at 16) + 1 multiply-add (1 ns each) = 6 ns" in worked
+    assert worked.endswith("The largest term, latency, is the bound: 6 ns per update.")
+    assert "| 16 | 6 | 30 (5.0×) | 9 (1.5×) |" in markdown_variants(limit)
+    tanh = markdown_tanh(limit)  # 6 tanh at 2.5e7/s = 240 ns, 4× the bound of 60 ns
+    assert "4.0× slower" in tanh and "take 0.24 µs at XLA's rate, 4.0× the bound" in tanh
 
 
 def test_the_benchmark_summary_gains_a_limit_column():
