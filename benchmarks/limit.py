@@ -498,7 +498,7 @@ def measure_here(names, sizes):
     return {"command": "python -m benchmarks.limit " + " ".join(f"--here {name}" for name in names),
             "samples": BENCHMARK_SAMPLES, "repeat": HERE_REPEAT, "machine": machine_description(frameworks),
             "points": points, "variants": variants, "variants_are": VARIANTS,
-            "xla_tanh_per_second": xla_tanh}  # fmt: skip
+            "xla_tanh_per_second": xla_tanh, "load_average_after": os.getloadavg()[0]}  # fmt: skip
 
 
 def variant_loop():

@@ -1,13 +1,16 @@
 """The machine: what this CPU's memory and arithmetic allow, measured in float32 — the inputs of the bound.
 
-    python -m benchmarks.machine                  about a minute: docs/machine.json and docs/machine.png
+    python -m benchmarks.machine                  under a minute: docs/machine.json and docs/machine.png
     python -m benchmarks.machine --quick --json /tmp/m.json --out /tmp/m.png     a tiny run, seconds
 
 Each figure is a numba-compiled loop (numba is the suite's floor: the same compiler, the same machine
-code), timed `--repeat` times, and given as its median and range:
+code), timed `--repeat` times, and given as its median and range. The timings are short (5 ms) and
+many: on a shared machine a short one often runs uncontended, so the best repeat shows the hardware
+and the median and range show the sharing.
 
-    read bandwidth       bytes per second of a sum over a float32 array, re-read again and again, against
-                         the array's size: sizes that fit L1, L2, L3 or only main memory
+    read bandwidth       bytes per second of a sum over a float32 array (starting on a cache line),
+                         re-read again and again, against the array's size: sizes that fit L1, L2, L3
+                         or only main memory
     FMA latency          seconds per multiply-add of the chain x = a·x + b, each waiting for the one before
     sum latency          seconds per sum of B numbers when each sum needs the previous one's result
                          (s = c·Σ(x_i + s)): a function of B, the dependency an update cannot escape
@@ -192,6 +195,16 @@ def kernels():
             "fma_independent": fma_independent, "tanh_numba": tanh_numba}  # fmt: skip
 
 
+def aligned_ones(count):
+    """`count` float32 ones starting on a 64-byte boundary (a cache line): a 512-bit load that straddles
+    two lines costs two, and halves L1's bandwidth — numpy's own allocations are not always aligned."""
+    import numpy as np
+
+    buffer = np.ones(count + 16, np.float32)
+    offset = (-buffer.ctypes.data % 64) // 4
+    return buffer[offset : offset + count]
+
+
 def timed_repeats(call, count, repeat, seconds):
     """Seconds per unit of `call(n)` (which does n units), over `repeat` timings of about `seconds` each:
     one call first (compilation), then n grown until a call lasts about `seconds`."""
@@ -223,7 +236,7 @@ def measure(args, log=warn):
     levels = level_sizes(caches, args.max_size)
     bandwidth = []
     for size in working_sets(args.min_size, args.max_size, levels.values()):
-        a = np.ones(size // 4, f32)
+        a = aligned_ones(size // 4)
         per_byte = timed_repeats(lambda n, a=a: k["read"](a, n), size, args.repeat, args.seconds)
         bandwidth.append({"bytes": size, "bytes_per_second": spread([1 / s for s in per_byte])})
         log(f"read {size:>11,} B: {bandwidth[-1]['bytes_per_second']['median'] / 1e9:7.1f} GB/s")
@@ -240,7 +253,7 @@ def measure(args, log=warn):
         seconds = timed_repeats(lambda n, x=x: k["dependent_sums"](x, n), 1, args.repeat, args.seconds)
         sums.append({"n": size, "seconds": spread(seconds)})
         log(f"dependent sum of {size:>5}: {sums[-1]['seconds']['median'] * 1e9:7.1f} ns")
-    v = np.ones(FMA_ELEMENTS, f32)
+    v = aligned_ones(FMA_ELEMENTS)
     fma_seconds = timed_repeats(
         lambda n: k["fma_independent"](v, n, f32(0.999), f32(0.001)), FMA_ELEMENTS * FMA_PER_ELEMENT, args.repeat,
         args.seconds
@@ -316,8 +329,8 @@ def main(argv=None):
     parser.add_argument("--out", default="docs/machine.png", help="PNG to write (bandwidth against working set)")
     parser.add_argument("--min-size", type=number(int), default=MIN_SIZE, help="smallest working set, bytes")
     parser.add_argument("--max-size", type=number(int), default=MAX_SIZE, help="largest working set, bytes")
-    parser.add_argument("--repeat", type=number(int), default=9, help="timings per figure (median and range)")
-    parser.add_argument("--seconds", type=number(float), default=0.05, help="length of one timing")
+    parser.add_argument("--repeat", type=number(int), default=31, help="timings per figure (median and range)")
+    parser.add_argument("--seconds", type=number(float), default=0.005, help="length of one timing, seconds")
     parser.add_argument("--quick", action="store_true", help="a tiny run: 4–64 KiB, 2 repeats of 2 ms")
     args = parser.parse_args(argv)
     if args.quick:
@@ -332,7 +345,7 @@ def main(argv=None):
 
     load_before = os.getloadavg()[0]
     document = {
-        "command": "python -m benchmarks.machine" + (" --quick" if args.quick else ""),
+        "command": " ".join(["python -m benchmarks.machine", *(sys.argv[1:] if argv is None else argv)]),
         "machine": machine_description(["numba"]),
         "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "repeat": args.repeat,

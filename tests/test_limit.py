@@ -226,6 +226,14 @@ def test_the_working_sets_span_the_levels():
     assert spread([3, 1, 2]) == {"median": 2, "min": 1, "max": 3, "repeats": 3}
 
 
+def test_the_read_arrays_start_on_a_cache_line():
+    from benchmarks.machine import aligned_ones
+
+    for count in (1, 6144, 6145):
+        array = aligned_ones(count)
+        assert array.ctypes.data % 64 == 0 and len(array) == count and array.dtype == "float32" and array.sum() == count
+
+
 def test_the_instruction_mix_counts_vector_widths():
     asm = "\tvaddps\t(%rcx), %zmm2, %zmm2\n\tvaddps\t%zmm3, %zmm2, %zmm2\n\tvaddss\t%xmm3, %xmm2, %xmm2\n\tmovq\t%rax, %rbx"
     assert instruction_mix(asm, {"vaddps", "vaddss"}) == {"vaddps zmm": 2, "vaddss xmm": 1}
