@@ -223,6 +223,19 @@ def best(point):
     return name, point["trainers"][name]["times_limit"]
 
 
+def resource_spans(part):
+    """"latency at batch 16 to 64, memory at batch 256 to 4,096": which resource sets the bound where."""
+    axis = "H" if part["axis"] == "hidden" else "batch"
+    runs = []
+    for point in part["points"]:
+        if runs and runs[-1][0] == point["resource"]:
+            runs[-1][1].append(point["value"])
+        else:
+            runs.append((point["resource"], [point["value"]]))
+    return ", ".join(f"{resource} at {axis} {values[0]:,}" + (f" to {values[-1]:,}" if len(values) > 1 else "")
+                     for resource, values in runs)  # fmt: skip
+
+
 def fastest_by_framework(section):
     """{framework: (trainer, axis value, multiple)}: the smallest multiple of the bound each framework's
     trainers reach anywhere along the section."""
@@ -426,9 +439,9 @@ def markdown_closest(limit):
         far = [f"{axis} {point['value']:,} ({best(point)[0]}, {ratio(best(point)[1])})"
                for point in part["points"] if best(point)[1] > NEAR]  # fmt: skip
         text.append(
-            f"{SOURCES[section][1].capitalize()}: the bound is set by {first['resource']} at {axis} {first['value']:,} "
-            f"({micros(first['seconds'])} µs) and by {last['resource']} at {axis} {last['value']:,} "
-            f"({micros(last['seconds'])} µs, data in {last['level']}). Closest way of each framework: {ways}. "
+            f"{SOURCES[section][1][0].upper() + SOURCES[section][1][1:]}: the bound is set by {resource_spans(part)}; "
+            f"it is {micros(first['seconds'])} µs at {axis} {first['value']:,} and {micros(last['seconds'])} µs at "
+            f"{axis} {last['value']:,} (data in {last['level']}). Closest way of each framework: {ways}. "
             f"Within {NEAR:.0f}× of the bound: {'; '.join(near) if near else 'none'}. The best way is more than "
             f"{NEAR:.0f}× above it at " + ("; ".join(far) if far else "no point") + "."
         )
