@@ -3,7 +3,8 @@
 One row per trainer, and per (device, batch size) two columns: µs per update, with in brackets the
 speed-up over gradient_tape measured in the same run, and "× floor", that cost over numba_loop's (the
 floor: see impls/numba_loop.py) in the same run; a last column gives the cost of one call, the range
-over the batch sizes. µs per update is the slope of the line fitted to rounds of two lengths
+over the batch sizes. Given docs/limit.json (benchmarks/limit.py), each column also gets "× limit", that
+cost over the least an update can take on the machine of the bound. µs per update is the slope of the line fitted to rounds of two lengths
 (extra_info seconds_per_update) or, in a report without it, the median round over its updates.
 benchmarks/summarize.py prints it; fitways.readme puts it in the README.
 """
@@ -66,24 +67,29 @@ def call_range(calls):
     return (shown[0] if shown[0] == shown[-1] else f"{shown[0]}–{shown[-1]}") + " µs"
 
 
-def summarize(report):
+def summarize(report, limit=None):
     cells = medians(report)
+    bounds = {p["value"]: p["seconds"] for p in limit["benchmarks"]["points"]} if limit else {}
     columns = sorted({(device, size) for _, device, size in cells})
     order = {name: index for index, name in enumerate(PROBLEMS[DEFAULT].trainers)}  # the trainer table's order; unknown names last
     trainers = sorted({name for name, _, _ in cells}, key=lambda row: (order.get(row.split(" ×")[0], len(order)), row))
-    header = "| trainer | " + " | ".join(f"{device} · batch {size} | × floor" for device, size in columns)
+    header = "| trainer | " + " | ".join(f"{device} · batch {size} | × floor" + " | × limit" * bool(limit)
+                                         for device, size in columns)  # fmt: skip
     header += " | per call |"
-    lines = [header, "|---" * (2 * len(columns) + 2) + "|"]
+    lines = [header, "|---" * ((3 if limit else 2) * len(columns) + 2) + "|"]
     for name in trainers:
         row, calls = [], []
         for column in columns:
             cell, base, floor = (cells.get((trainer, *column)) for trainer in (name, BASELINE, FLOOR))
             if cell is None:
-                row += ["—", "—"]
+                row += ["—"] * (3 if limit else 2)
                 continue
             seconds, per_call = cell
             row.append(micros(seconds) + (f" ({ratio(base[0] / seconds)})" if base else ""))
             row.append(ratio(seconds / floor[0]) if floor else "—")
+            if limit:
+                bound = bounds.get(column[1]) if column[0] == "cpu" else None
+                row.append(ratio(seconds / bound) if bound else "—")
             calls += [] if per_call is None else [per_call]
         lines.append(f"| {name} | " + " | ".join(row) + f" | {call_range(calls)} |")
     machine = {}
@@ -92,4 +98,7 @@ def summarize(report):
     versions = ", ".join(f"{key} {machine[key]}" for key in FRAMEWORK_NAMES if key in machine)
     cpu, python, day = machine.get("cpu", "unknown CPU"), machine.get("python", "?"), report.get("datetime", "")[:10]
     lines += ["", f"{cpu}; Python {python}; {versions}; {day}"]
+    if limit:
+        lines += [f"× limit: over the bound of docs/limit.json, measured on {limit['machine']['cpu']}"
+                  + ("" if limit["benchmarks"]["same_machine"] else " (another machine than these times)")]
     return "\n".join(lines)
