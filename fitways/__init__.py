@@ -29,7 +29,6 @@ Each module has one role:
     timeline.py     `python -m fitways.timeline`: one update along a time axis, from TensorFlow's profiler;
                     and compare.py --profile's profiler
     benchmark_table.py  the benchmark report as the README's table (µs per update, × floor, per call)
-    readme.py       `python -m fitways.readme`: every measured number in README.md, from docs/*.json
     gradient_cost.py  what a gradient costs as the parameter count grows, by finite differences,
                     forward mode, reverse mode and by hand; how accurate a finite difference is
 

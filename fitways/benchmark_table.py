@@ -5,7 +5,7 @@ speed-up over gradient_tape measured in the same run, and "× floor", that cost 
 floor: see impls/numba_loop.py) in the same run; a last column gives the cost of one call, the range
 over the batch sizes. µs per update is the slope of the line fitted to rounds of two lengths
 (extra_info seconds_per_update) or, in a report without it, the median round over its updates.
-benchmarks/summarize.py prints it; fitways.readme puts it in the README.
+benchmarks/summarize.py prints it.
 """
 
 import math

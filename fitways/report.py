@@ -185,7 +185,7 @@ def finish(json_path, document, failures, what="did not converge"):
 
 
 def run_document(problem, config, reference, rows, machine, notes=(), baseline=None):
-    """What --json writes: enough to print the table again (fitways.readme does) and to compare runs."""
+    """What --json writes: enough to print the table again and to compare runs."""
     parameters = reference.parameters
     return {
         "problem": problem.name,
