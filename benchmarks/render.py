@@ -22,6 +22,7 @@ import html
 import json
 import math
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -246,15 +247,17 @@ def markdown_machine(document):
 
 
 def markdown_speedups(runs, pairs):
-    """Sentences: how many times cheaper A's update is than B's, the range over the runs."""
+    """Sentences: how many times cheaper one update is than the other, the range over the runs."""
     said = []
     for a, b in pairs:
         ratios = [row_of(d, b).num("seconds_per_update") / row_of(d, a).num("seconds_per_update") for d in runs]
         if not all(r > 0 and math.isfinite(r) for r in ratios):
             raise RenderError(f"{runs[0].file}: a fitted cost of {a} or {b} at or below zero, no ratio to quote")
+        if statistics.median(ratios) < 1:  # say it the way round that reads as "cheaper"
+            a, b, ratios = b, a, [1 / r for r in ratios]
         low, high = times(min(ratios)), times(max(ratios))
         shown = low if low == high else f"{low.removesuffix('×')}–{high}"
-        said.append(f"{escape(a)}'s update costs {shown} less than {escape(b)}'s (the range over {len(runs)} runs).")
+        said.append(f"{escape(a)}'s update is {shown} cheaper than {escape(b)}'s (the range over {len(runs)} runs).")
     return paragraph(said)
 
 
@@ -572,6 +575,56 @@ def markdown_keras_changes(document):
         per_update = row.num("per_update_us")
         body.append([escape(name), micros(row.num("per_call_us") / 1e6), micros(per_update / 1e6), times(base / per_update)])
     return table(["variant", "µs per call", "µs per update", "keras_fit's update over this one's"], body)
+
+
+# --- the site's pages made from files outside docs/ ----------------------------------------------------
+
+LINK = re.compile(r"\[(?P<text>[^\]]+)\]\((?P<target>[^)\s]+)\)")
+
+
+def site_links(text):
+    """Links as the site sees them: docs/X becomes X; a link to a file outside docs/ becomes its text
+    and its path in code (the site holds only docs/), a web address stays."""
+
+    def fix(match):
+        text, target = match["text"], match["target"]
+        if target.startswith(("http://", "https://", "#")):
+            return match.group(0)
+        if target.startswith("docs/"):
+            return f"[{text}]({target.removeprefix('docs/') or 'index.md'})"
+        return text if text.strip("`") == target.rstrip("/") else f"{text} (`{target}`)"
+
+    return LINK.sub(fix, text)
+
+
+def markdown_home(path="README.md"):
+    """README.md as the site's home page: its text with its own cog markers taken out and its links
+    made to work inside the site (README.md is rendered first, so its figures are current)."""
+    full = os.path.join(ROOT, path)
+    try:
+        with open(full, encoding="utf-8") as file:
+            lines = file.read().splitlines()
+    except OSError as error:
+        raise RenderError(f"{path}: cannot read ({error.strerror or error})") from None
+    kept = [line for line in lines if not line.startswith(("<!-- [[[cog", "<!-- [[[end]]]"))]
+    return site_links("\n".join(kept)) + "\n"
+
+
+def markdown_notebook(path="notebooks/tour.py"):
+    """The notebook's text (jupytext's percent format) as markdown: its prose and its code cells."""
+    import jupytext
+
+    try:
+        notebook = jupytext.read(os.path.join(ROOT, path))
+    except OSError as error:
+        raise RenderError(f"{path}: cannot read ({error.strerror or error})") from None
+    parts = []
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            parts.append(site_links(cell.source))
+        elif cell.cell_type == "code":
+            parts.append("```python\n" + cell.source + "\n```")
+    return "\n\n".join(parts) + "\n"
 
 
 # --- the command ----------------------------------------------------------------------------------------

@@ -147,6 +147,8 @@ def copy_tree(tmp_path):
     root = tmp_path / "repo"
     (root / "docs").mkdir(parents=True)
     shutil.copy(os.path.join(ROOT, "README.md"), root)
+    (root / "notebooks").mkdir()
+    shutil.copy(os.path.join(ROOT, "notebooks", "tour.py"), root / "notebooks")
     for name in os.listdir(os.path.join(ROOT, "docs")):
         if name.endswith((".md", ".json")):
             shutil.copy(os.path.join(ROOT, "docs", name), root / "docs")
