@@ -308,7 +308,8 @@ def benchmark_cells(report):
         trainer, count = info.text("trainer"), info.get("replicas") or 1
         replicas.setdefault(trainer, set()).add(count)
         cells[(trainer, count, info.num("batch_size"))] = (
-            per_update, per_call if isinstance(per_call, (int, float)) else None
+            per_update,
+            per_call if isinstance(per_call, (int, float)) else None,
         )
     # a data-parallel trainer (measured with more than one replica count) is one row per count: "tf_mirrored ×2"
     named = lambda trainer, count: f"{trainer} ×{count}" if len(replicas[trainer]) > 1 else trainer  # noqa: E731
@@ -573,7 +574,9 @@ def markdown_keras_changes(document):
         if not row["converged"]:
             raise RenderError(f"{document.file}: variants.{name} did not converge")
         per_update = row.num("per_update_us")
-        body.append([escape(name), micros(row.num("per_call_us") / 1e6), micros(per_update / 1e6), times(base / per_update)])
+        body.append(
+            [escape(name), micros(row.num("per_call_us") / 1e6), micros(per_update / 1e6), times(base / per_update)]
+        )
     return table(["variant", "µs per call", "µs per update", "keras_fit's update over this one's"], body)
 
 

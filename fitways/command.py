@@ -75,7 +75,7 @@ def build_parser():
     add("--json", metavar="PATH", help="also write the config, the closed-form fit and the results as JSON")
     add("--plot", metavar="PATH", help="also draw loss curves, fitted lines and µs per update to a PNG")
     add("--profile", metavar="DIR",
-        help="also record TensorFlow's profiler trace of the runs into DIR, for TensorBoard's Profile tab")  # fmt: skip
+        help="also write TensorFlow's profiler trace of the runs into DIR, for TensorBoard's Profile tab")  # fmt: skip
     add("--check-gradients", action="store_true",
         help="instead of training, check every trainer's gradient against float64 finite differences")  # fmt: skip
     return parser

@@ -26,19 +26,19 @@ def trainers(package, table):
 
 LINE_TRAINERS = trainers("impls", {
     "gradient_tape": ("tensorflow", "the textbook's eager loop: GradientTape, assign_sub"),
-    "tf_function": ("tensorflow", "the same step compiled with tf.function"),
-    "tf_function_tuned": ("tensorflow", "that step under XLA, its ConcreteFunction called directly"),
+    "tf_function": ("tensorflow", "the same update traced into a graph by tf.function"),
+    "tf_function_tuned": ("tensorflow", "that update compiled by XLA, its ConcreteFunction called directly"),
     "keras_fit": ("tensorflow", "keras.Sequential + model.fit, defaults"),
     "numpy_manual": ("numpy", "plain numpy, gradient derived by hand"),
     "tf_graph_loop": ("tensorflow", "the whole loop in one tf.function"),
     "tf_xla": ("tensorflow", "the whole loop compiled by XLA"),
     "keras_fit_tuned": ("tensorflow", "model.fit, steps_per_execution, XLA, tf.data"),
-    "jax_jit": ("jax", "JAX: the step under jax.jit, called from a Python loop"),
+    "jax_jit": ("jax", "JAX: the update under jax.jit, called from a Python loop"),
     "jax_loop": ("jax", "JAX: the whole loop in one jax.jit (lax.scan)"),
     "numba_loop": ("numba", "numpy_manual's gradient, the whole loop compiled by numba: the floor"),
     "torch_eager": ("torch", "PyTorch: autograd on two tensors, sub_ under no_grad"),
-    "torch_compile": ("torch", "PyTorch: the step compiled with torch.compile"),
-    "tf_mirrored": ("tensorflow", "tf.distribute.MirroredStrategy: the step on every replica", MIRRORED),
+    "torch_compile": ("torch", "PyTorch: the update compiled by torch.compile"),
+    "tf_mirrored": ("tensorflow", "tf.distribute.MirroredStrategy: the update on every replica", MIRRORED),
     "keras_fit_mirrored": ("tensorflow", "keras_fit under a MirroredStrategy's scope", MIRRORED),
     "tf_multiworker": ("tensorflow", "MultiWorkerMirroredStrategy across 2 worker processes", TWO_WORKERS),
 })  # fmt: skip
@@ -50,7 +50,7 @@ LINE_TRAINERS.update({  # one lesson, impls/keras_fit_backend.py, on two more Ke
 MLP_TRAINERS = trainers("impls.mlp", {
     "numpy_manual": ("numpy", "plain numpy, backpropagation derived by hand"),
     "gradient_tape": ("tensorflow", "the eager loop: GradientTape, assign_sub"),
-    "tf_function": ("tensorflow", "the same step compiled with tf.function"),
+    "tf_function": ("tensorflow", "the same update traced into a graph by tf.function"),
     "tf_xla": ("tensorflow", "the whole loop compiled by XLA"),
     "keras_fit": ("tensorflow", "keras.Sequential (two Dense layers) + model.fit"),
     "jax_loop": ("jax", "JAX: the whole loop in one jax.jit (lax.scan)"),

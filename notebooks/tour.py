@@ -50,7 +50,7 @@ W, b = gradient_tape.Trainer(config, data).train(log=textbook_log(config))
 print(f"W = {W:.4f}, b = {b:.4f}   (the data came from W = 2, b = -1)")
 
 # %% [markdown]
-# ## 2. What compilation changes
+# ## 2. What tracing changes
 # Neighbouring lessons differ by one idea; `diff` shows it. Here: eager → tf.function.
 
 # %%
@@ -89,7 +89,7 @@ for label, runner in runners.items():
 # %% [markdown]
 # ## 4. Inside one update
 # The ops one eager update dispatches (fitways.anatomy), then the same update along a time axis as
-# TensorFlow's profiler recorded it (fitways.timeline): coloured bars are kernels, grey the runtime
+# TensorFlow's profiler captured it (fitways.timeline): coloured bars are kernels, grey the runtime
 # around them, white the time no kernel ran.
 
 # %%
