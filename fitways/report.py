@@ -2,6 +2,7 @@
 
 import json
 import math
+import textwrap
 
 from fitways.checks import TOLERANCE, distance, diverging, finite_or_none, verdict
 from fitways.output import warn, write_atomically
@@ -125,8 +126,36 @@ def table_lines(problem, config, reference, rows, baseline):
     return lines
 
 
-def print_table(problem, config, reference, rows, notes, baseline):
+NARROW = ("trainer", "device", "converged", "first call s", "µs/call (range)", "µs/update (range)")  # and "vs ..."
+WIDTH = 100  # the default table and its footer fit a terminal this wide; --wide prints every column
+
+
+def narrow(lines):
+    """The default table: the columns a newcomer reads, ranges left to --wide and the JSON, a "no: reason"
+    verdict cut to "no" (the reason is printed below the table), the speed-up column headed "speed-up"."""
+    header = lines[0]
+    keep = [header.index(name) for name in NARROW] + [len(header) - 1]
+    short = [[line[i] for i in keep] for line in lines]
+    short[0] = ["trainer", "device", "converged", "first call s", "µs/call", "µs/update", "speed-up"]
+    for line in short[1:]:
+        line[2], line[4], line[5] = line[2].split(":")[0], line[4].split(" (")[0], line[5].split(" (")[0]
+    return short
+
+
+def say(label, text, wide):
+    """One footer line, "label:" in an 18-character margin, wrapped to WIDTH unless wide."""
+    first = f"{label + ':':<18}"
+    if wide:
+        print(first + text)
+        return
+    for index, part in enumerate(text.split("\n")):
+        margin = first if index == 0 else " " * 18
+        print(textwrap.fill(part, WIDTH, initial_indent=margin, subsequent_indent=" " * 18, break_on_hyphens=False))
+
+
+def print_table(problem, config, reference, rows, notes, baseline, wide=False):
     lines = table_lines(problem, config, reference, rows, baseline)
+    lines = lines if wide else narrow(lines)
     widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
     for i, line in enumerate(lines):
         print("  ".join(cell.ljust(w) if j < 2 else cell.rjust(w) for j, (cell, w) in enumerate(zip(line, widths))))
@@ -134,13 +163,13 @@ def print_table(problem, config, reference, rows, notes, baseline):
             print("  ".join("-" * w for w in widths))
     print()
     for label, text in problem.describe(config, reference):
-        print(f"{label + ':':<18}{text}")
-    print(f"{'converged means:':<18}{problem.converged_means(config, reference)}")
-    print(
-        "µs/call, /update: time of a run = per call + updates × per update, fitted to the median runs of two "
-        "lengths; in brackets the range of that fit over the repeats"
-    )
-    print(f"{'setup:':<18}{problem.setup_line(config)}")
+        say(label, text, wide)
+    say("converged means", problem.converged_means(config, reference), wide)
+    fit = "time of a run = per call + updates × per update, fitted to the median runs of two lengths"
+    say("µs/call, /update", fit + ("; in brackets the range of that fit over the repeats" if wide else ""), wide)
+    if not wide:
+        say("speed-up", f"{baseline}'s µs/update over this row's; --wide: every column and the ranges", wide)
+    say("setup", problem.setup_line(config), wide)
     if rows and not any(r["trainer"] == baseline for r in rows):
         notes = [*notes, f"vs {baseline}: blank, {baseline} was not run (choose another with --baseline)"]
     if config.unused_samples:
@@ -149,17 +178,19 @@ def print_table(problem, config, reference, rows, notes, baseline):
             *notes,
         ]
     for line in notes:
-        print(f"{'note:':<18}{line}")
+        say("note", line, wide)
     for row in rows:
         if "error" in row:
-            print(f"{'failed:':<18}{row['trainer']} on {row['device']}: {row['error']}")
+            say("failed", f"{row['trainer']} on {row['device']}: {row['error']}", wide)
+        elif not wide and ":" in status(row):
+            say("not converged", f"{row['trainer']} on {row['placed_on']}: {status(row).removeprefix('no: ')}", wide)
     failed = [f"{r['trainer']} on {r['placed_on']}" for r in rows if not r["converged"]]
     if not rows:
-        print(f"{'verdict:':<18}NOTHING RAN — every trainer asked for was skipped (see the notes above)")
+        say("verdict", "NOTHING RAN — every trainer asked for was skipped (see the notes above)", wide)
     elif failed:
-        print(f"{'verdict:':<18}NOT CONVERGED — {', '.join(failed)}")
+        say("verdict", f"NOT CONVERGED — {', '.join(failed)}", wide)
     else:
-        print(f"{'verdict:':<18}all {len(rows)} runs converged: {problem.success(config, reference)}")
+        say("verdict", f"all {len(rows)} runs converged: {problem.success(config, reference)}", wide)
 
 
 def to_json(document):
@@ -179,7 +210,7 @@ def finish(json_path, document, failures, what="did not converge"):
         write_json(json_path, document)
         warn(f"wrote {json_path}")
     if failures:
-        print(f"{what}: {', '.join(failures)}")
+        print(textwrap.fill(f"{what}: {', '.join(failures)}", WIDTH, subsequent_indent="  ", break_on_hyphens=False))
         return 1
     return 0
 

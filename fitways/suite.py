@@ -124,7 +124,7 @@ def as_json(value):
 
 
 def train_and_report(problem, config, data, runs, notes, options):
-    """options: repeat, baseline, log_every, replicas, json, plot, profile (compare.py's arguments)."""
+    """options: repeat, baseline, log_every, replicas, json, plot, profile, wide (compare.py's arguments)."""
     from fitways.frameworks import machine_description
     from fitways.registry import framework_of
     from fitways.report import add_speedups, print_table, run_document, write_json
@@ -142,7 +142,7 @@ def train_and_report(problem, config, data, runs, notes, options):
     if profile:
         warn(f"wrote TensorFlow's profile under {profile} (tensorboard --logdir {profile})")
     add_speedups(rows, baseline)
-    print_table(problem, config, reference, rows, notes, baseline)
+    print_table(problem, config, reference, rows, notes, baseline, wide=getattr(options, "wide", False))
     sys.stdout.flush()
     if options.json:
         frameworks = sorted({framework_of(problem.trainers[name]).name for name, _ in runs})
