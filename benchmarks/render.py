@@ -593,8 +593,8 @@ def site_links(text):
         text, target = match["text"], match["target"]
         if target.startswith(("http://", "https://", "#")):
             return match.group(0)
-        if target.startswith("docs/"):
-            return f"[{text}]({target.removeprefix('docs/') or 'index.md'})"
+        if target.startswith(("docs/", "../docs/")):  # README's links, and the notebook's (it sits in notebooks/)
+            return f"[{text}]({target.split('docs/', 1)[1] or 'index.md'})"
         return text if text.strip("`") == target.rstrip("/") else f"{text} (`{target}`)"
 
     return LINK.sub(fix, text)
