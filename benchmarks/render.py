@@ -27,6 +27,8 @@ import statistics
 import sys
 import tempfile
 
+from fitways.sweep import crossings  # light: numpy, no framework
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MIN_RUNS = 3  # a range quoted from fewer runs would be one run's luck on a shared machine
 FLOOR = "numba_loop"  # the fastest update by hand on this machine (impls/numba_loop.py)
@@ -295,28 +297,17 @@ def markdown_mlp_equivalence(short, long):
 
 
 def benchmark_cells(report):
-    """{(row name, batch size): (seconds per update, seconds per call or None)} for the cpu cases."""
-    cells, replicas = {}, {}
-    for bench in report.sequence("benchmarks"):
-        info = bench["extra_info"]
-        if info["device"] != "cpu":
-            continue
-        per_update = info.get("seconds_per_update")
-        if not isinstance(per_update, (int, float)) or isinstance(per_update, bool) or not per_update > 0:
-            per_update = bench["stats"].num("median")  # a slope ≤ 0 is noise over a tiny cost: the median instead
-        per_call = info.get("seconds_per_call")
-        trainer, count = info.text("trainer"), info.get("replicas") or 1
-        replicas.setdefault(trainer, set()).add(count)
-        cells[(trainer, count, info.num("batch_size"))] = (
-            per_update,
-            per_call if isinstance(per_call, (int, float)) else None,
-        )
-    # a data-parallel trainer (measured with more than one replica count) is one row per count: "tf_mirrored ×2"
-    named = lambda trainer, count: f"{trainer} ×{count}" if len(replicas[trainer]) > 1 else trainer  # noqa: E731
-    cells = {(named(trainer, count), size): cell for (trainer, count, size), cell in cells.items()}
+    """{(row name, batch size): (seconds per update, seconds per call or None)} for the cpu cases, read by
+    fitways.benchmark_table (the row name carries the replica count of a data-parallel trainer)."""
+    from fitways.benchmark_table import NotAReport, medians
+
+    try:
+        cells = {(name, size): cell for (name, device, size), cell in medians(report).items() if device == "cpu"}
+    except NotAReport as error:
+        raise RenderError(f"{report.file}: {error}") from None
     if not cells:
         raise RenderError(f"{report.file}: no cpu benchmark in benchmarks")
-    return cells
+    return {(escape(name), size): cell for (name, size), cell in cells.items()}
 
 
 def markdown_benchmarks(report, only=None):
@@ -356,12 +347,6 @@ def markdown_floor(report, trainers=("tf_xla", "jax_loop")):
 
 
 # --- sweeps: one axis, sentences that say where lines cross -----------------------------------------
-
-
-def crossings(line_a, line_b):
-    """The (smaller, larger) axis values between which two lines ({value: seconds}) change order."""
-    values = sorted(set(line_a) & set(line_b))
-    return [(lo, hi) for lo, hi in zip(values, values[1:]) if (line_a[lo] - line_b[lo]) * (line_a[hi] - line_b[hi]) < 0]
 
 
 def batch_lines(document):
@@ -423,7 +408,7 @@ def markdown_crossovers(lines, incumbent, axis):
             continue
         shared = sorted(set(line) & set(mine))
         first, last = shared[0], shared[-1]
-        changes = crossings(line, mine)
+        changes = crossings(line, mine)  # fitways.sweep's rule: where two lines change order
         ratio = {value: mine[value] / line[value] for value in shared}.get  # how many times cheaper `name` is
         if not changes:
             if ratio(first) > 1:
