@@ -331,6 +331,18 @@ def markdown_benchmarks(report, only=None):
     return table(header, body)
 
 
+def markdown_benchmark_machine(report):
+    """The machine, versions and day a pytest-benchmark report was measured on, as one sentence."""
+    machine = {}
+    for bench in report.sequence("benchmarks"):  # each case names the versions of the frameworks it ran
+        machine.update(bench["extra_info"])
+    names = ("numpy", "numba", "tensorflow", "jax", "torch")
+    versions = ", ".join(f"{name} {escape(machine[name])}" for name in names if name in machine)
+    cpu, python = escape(machine.get("cpu", "an unnamed CPU")), escape(machine.get("python", "?"))
+    day = escape(str(report.get("datetime", ""))[:10])
+    return f"Measured on {cpu}, Python {python}; {versions}" + (f"; {day}" if day else "") + ".\n"
+
+
 def markdown_floor(report, trainers=("tf_xla", "jax_loop")):
     """Sentences: how far the fastest compiled loops are from the floor, per batch size, in that run."""
     cells = benchmark_cells(report)
