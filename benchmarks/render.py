@@ -228,15 +228,21 @@ def markdown_ladder(runs):
 def markdown_compare(document):
     """One compare run as a narrow table: where it ran, the loss, converged, per call and per update."""
     baseline = document.text("baseline")
+    found = rows(document)
+    names = [escape(name) for name in next(iter(found.values())).mapping("parameters")] if found else []
+    shown = names if len(names) <= 2 else []  # the line's W and b; a network's 49 numbers stay in the JSON
     body = []
-    for trainer, row in rows(document).items():
+    for trainer, row in found.items():
+        parameters = row["parameters"]
         body.append([
-            escape(trainer), escape(row["placed_on"]), f"{row.num('loss'):.2e}",
+            escape(trainer), escape(row["placed_on"]), *(f"{parameters.num(name):.5f}" for name in shown),
+            f"{row.num('loss'):.2e}",
             "yes" if row["converged"] else "no", f"{row.num('first_call_extra_seconds'):.2f}",
             micros(row.num("seconds_per_call")), micros(row.num("seconds_per_update")),
             "—" if row["speedup"] is None else times(row.num("speedup")),
         ])  # fmt: skip
-    header = ["trainer", "placed on", "loss", "converged", "first call s", "µs/call", "µs/update", f"vs {baseline}"]
+    header = ["trainer", "placed on", *shown, "loss", "converged", "first call s", "µs/call", "µs/update"]
+    header.append(f"vs {baseline}")
     return table(header, body)
 
 

@@ -62,7 +62,8 @@ def test_a_failing_write_leaves_the_file_intact(tmp_path, monkeypatch):
         ('{"results": []}', "docs/zz.json: no key baseline"),
         ('{"baseline": "gradient_tape", "results": [{"trainer": "x", "error": "boom"}]}', "results[0] (x) failed"),
         (
-            '{"baseline": "b", "results": [{"trainer": "x", "device": "cpu", "placed_on": "CPU:0", "loss": "a"}]}',
+            '{"baseline": "b", "results": [{"trainer": "x", "device": "cpu", "placed_on": "CPU:0", '
+            '"parameters": {"W": 1.0}, "loss": "a"}]}',
             "results[0].loss is 'a', not a finite number",
         ),
     ],
