@@ -616,20 +616,26 @@ def markdown_home(path="README.md"):
     return site_links("\n".join(kept)) + "\n"
 
 
-def markdown_notebook(path="notebooks/tour.py"):
-    """The notebook's text (jupytext's percent format) as markdown: its prose and its code cells."""
-    import jupytext
+def markdown_notebook(path="notebooks/tour.ipynb"):
+    """The stored notebook as a page: its prose (headings one level down, under the page's title), its
+    code, and the text each cell printed when it was stored; a figure is named, not embedded."""
+    import nbformat
 
     try:
-        notebook = jupytext.read(os.path.join(ROOT, path))
-    except OSError as error:
-        raise RenderError(f"{path}: cannot read ({error.strerror or error})") from None
+        notebook = nbformat.read(os.path.join(ROOT, path), as_version=4)
+    except (OSError, ValueError) as error:
+        raise RenderError(f"{path}: cannot read ({getattr(error, 'strerror', None) or error})") from None
     parts = []
     for cell in notebook.cells:
         if cell.cell_type == "markdown":
-            parts.append(site_links(cell.source))
+            parts.append(site_links(re.sub(r"^(#+) ", r"#\1 ", cell.source, flags=re.M)))
         elif cell.cell_type == "code":
             parts.append("```python\n" + cell.source + "\n```")
+            printed = "".join(out.get("text", "") for out in cell.get("outputs", []) if out.get("name") == "stdout")
+            if printed.strip():
+                parts.append("```text\n" + printed.rstrip("\n").replace("```", "ʼʼʼ") + "\n```")
+            if any("image/png" in out.get("data", {}) for out in cell.get("outputs", [])):
+                parts.append("*(a figure: open the notebook to see it)*")
     return "\n\n".join(parts) + "\n"
 
 

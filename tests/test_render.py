@@ -152,7 +152,7 @@ def copy_tree(tmp_path):
     (root / "docs").mkdir(parents=True)
     shutil.copy(os.path.join(ROOT, "README.md"), root)
     (root / "notebooks").mkdir()
-    shutil.copy(os.path.join(ROOT, "notebooks", "tour.py"), root / "notebooks")
+    shutil.copy(os.path.join(ROOT, "notebooks", "tour.ipynb"), root / "notebooks")
     for name in os.listdir(os.path.join(ROOT, "docs")):
         if name.endswith((".md", ".json")):
             shutil.copy(os.path.join(ROOT, "docs", name), root / "docs")
