@@ -126,19 +126,29 @@ def table_lines(problem, config, reference, rows, baseline):
     return lines
 
 
-NARROW = ("trainer", "device", "converged", "first call s", "µs/call (range)", "µs/update (range)")  # and "vs ..."
 WIDTH = 100  # the default table and its footer fit a terminal this wide; --wide prints every column
 
 
-def narrow(lines):
-    """The default table: the columns a newcomer reads, ranges left to --wide and the JSON, a "no: reason"
-    verdict cut to "no" (the reason is printed below the table), the speed-up column headed "speed-up"."""
+def compact(cell):
+    """A time cell without its range, to 3 significant figures: "52637.5 (50379.7–57002.9)" → "52,600"."""
+    value = cell.split(" (")[0]
+    try:
+        number = float(value)
+    except ValueError:
+        return value  # "~0", "—"
+    return f"{float(f'{number:.3g}'):,.0f}" if number >= 100 else f"{number:.3g}"
+
+
+def narrow(lines, loss):
+    """The default table: the columns a newcomer reads, times without their ranges (--wide and the JSON
+    have them), a "no: reason" verdict cut to "no" (the reason is printed below the table)."""
     header = lines[0]
-    keep = [header.index(name) for name in NARROW] + [len(header) - 1]
+    names = ("trainer", "device", loss, "converged", "first call s", "µs/call (range)", "µs/update (range)")
+    keep = [header.index(name) for name in names] + [len(header) - 1]
     short = [[line[i] for i in keep] for line in lines]
-    short[0] = ["trainer", "device", "converged", "first call s", "µs/call", "µs/update", "speed-up"]
+    short[0] = ["trainer", "device", loss, "converged", "first s", "µs/call", "µs/update", "speed-up"]
     for line in short[1:]:
-        line[2], line[4], line[5] = line[2].split(":")[0], line[4].split(" (")[0], line[5].split(" (")[0]
+        line[3], line[5], line[6] = line[3].split(":")[0], compact(line[5]), compact(line[6])
     return short
 
 
@@ -155,7 +165,7 @@ def say(label, text, wide):
 
 def print_table(problem, config, reference, rows, notes, baseline, wide=False):
     lines = table_lines(problem, config, reference, rows, baseline)
-    lines = lines if wide else narrow(lines)
+    lines = lines if wide else narrow(lines, config.loss)
     widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
     for i, line in enumerate(lines):
         print("  ".join(cell.ljust(w) if j < 2 else cell.rjust(w) for j, (cell, w) in enumerate(zip(line, widths))))
@@ -168,6 +178,7 @@ def print_table(problem, config, reference, rows, notes, baseline, wide=False):
     fit = "time of a run = per call + updates × per update, fitted to the median runs of two lengths"
     say("µs/call, /update", fit + ("; in brackets the range of that fit over the repeats" if wide else ""), wide)
     if not wide:
+        say("first s", "what the first call cost beyond a steady one: tracing, compiling", wide)
         say("speed-up", f"{baseline}'s µs/update over this row's; --wide: every column and the ranges", wide)
     say("setup", problem.setup_line(config), wide)
     if rows and not any(r["trainer"] == baseline for r in rows):
