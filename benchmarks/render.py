@@ -687,8 +687,13 @@ def write_atomically(path, text):
         raise
 
 
+class Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit 2: bad input never prints a usage block or a traceback
+        self.exit(2, f"error: {message} (python -m benchmarks.render --help)\n")
+
+
 def main(argv=None, root=ROOT):
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.render", description=(__doc__ or "").split("\n")[0])
+    parser = Parser(prog="python -m benchmarks.render", description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--check", action="store_true", help="change nothing; exit 1 naming each stale file")
     args = parser.parse_args(argv)
     stale = []

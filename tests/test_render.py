@@ -42,6 +42,12 @@ def test_a_number_changed_by_hand_is_stale(tmp_path, capsys):
     assert readme.read_text() == text
 
 
+def test_a_bad_argument_is_one_line_and_exit_2(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        render.main(["--bogus"])
+    assert exit_info.value.code == 2 and capsys.readouterr().err.count("\n") == 1
+
+
 def test_a_failing_write_leaves_the_file_intact(tmp_path, monkeypatch):
     path = tmp_path / "chapter.md"
     path.write_text("before\n")
