@@ -265,8 +265,8 @@ def markdown_speedups(runs, pairs):
             a, b, ratios = b, a, [1 / r for r in ratios]
         low, high = times(min(ratios)), times(max(ratios))
         shown = low if low == high else f"{low.removesuffix('×')}–{high}"
-        said.append(f"{escape(a)}'s update is {shown} cheaper than {escape(b)}'s (the range over {len(runs)} runs).")
-    return paragraph(said)
+        said.append(f"{escape(a)}'s update is {shown} cheaper than {escape(b)}'s.")
+    return paragraph([*said, f"(Each range is over the {len(runs)} compare runs.)"])
 
 
 def markdown_keras_backends(runs):
