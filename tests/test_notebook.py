@@ -2,7 +2,8 @@
 student would (the lessons, compare.py, the committed JSON), and it runs top to bottom.
 
 After editing notebooks/tour.py, store the notebook with its outputs: `python tests/test_notebook.py`
-(it executes the text and writes tour.ipynb, leaving out the frameworks' start-up lines on stderr)."""
+(it executes the text and writes tour.ipynb, leaving out the frameworks' start-up lines on stderr), then
+`python -m benchmarks.render` (docs/tour.md shows what the stored notebook printed)."""
 
 import os
 import re
