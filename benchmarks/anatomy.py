@@ -1,4 +1,4 @@
-"""The anatomy of one update: what fitways.anatomy counts and times, printed.
+"""The anatomy of one update: what benchmarks.anatomy_study counts and times, printed.
 
     python -m benchmarks.anatomy [--repeat N]        (docs/anatomy.txt is its output here)
 

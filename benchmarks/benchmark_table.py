@@ -6,7 +6,7 @@ floor: see impls/numba_loop.py) in the same run; a last column gives the cost of
 over the batch sizes. Given docs/limit.json (benchmarks/limit.py), each column also gets "× limit", that
 cost over the least an update can take on the machine of the bound. µs per update is the slope of the line fitted to rounds of two lengths
 (extra_info seconds_per_update) or, in a report without it, the median round over its updates.
-benchmarks/summarize.py prints it; fitways.readme puts it in the README.
+benchmarks/summarize.py prints it.
 """
 
 import math

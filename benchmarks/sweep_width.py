@@ -9,7 +9,7 @@ as H grows the arithmetic grows with it, and fused, compiled code should overtak
 array per operation. lr is 0.1, and 1.6/H above 16 units: ŷ sums H terms, so a wider layer
 overshoots at the same lr. Every point is checked against the float64 replay of the same updates.
 
-    python benchmarks/sweep_width.py --depths 2,4,8,16 --widths 16 --repeat 5 --out docs/depth_sweep.png --json docs/depth_sweep.json
+    python -m benchmarks.sweep_width --depths 2,4,8,16 --widths 16 --repeat 5 --out docs/depth_sweep.png --json docs/depth_sweep.json
 
 With --depths the axis is depth instead: the deep problem (impls/deep/), L tanh layers of one width,
 and where numpy's hand-written backpropagation loop stops being the fastest as L grows. Past L = 16

@@ -8,7 +8,7 @@ every traced event as a bar along time: kernels (the ops' own work) in colour, t
 them (Python's call, dispatch, the executor) in grey, nested events stacked below their parent, each
 thread on its own band. The white between the coloured bars is time no kernel ran.
 
-The trace is read with the profiler's XSpace protobuf (private, as in fitways.anatomy); every function
+The trace is read with the profiler's XSpace protobuf (private, as in benchmarks.anatomy_study); every function
 from events() on takes plain objects, so the tests call them on a small trace built by hand.
 """
 

@@ -25,7 +25,6 @@ Each module has one role:
     environment.py  the environment variables and memory a run needs, checked before training
     signals.py      SIGTERM and SIGHUP end a command the way Ctrl-C does, cleaning up
     plots.py        the pictures (matplotlib)
-    readme.py       `python -m fitways.readme`: every measured number in README.md (being replaced by cogapp)
 
 The studies (anatomy, gradient cost, timeline, sweeps, the benchmark table) live in benchmarks/, beside
 their scripts.

@@ -67,7 +67,7 @@ def build_parser():
     add("--loss", choices=LOSSES, default=None,
         help=f"'huber' is the variant numpy_manual needs derived anew (default: {DEFAULTS.loss})")  # fmt: skip
     add("--repeat", type=number(int), default=None,
-        help=f"timed steady-state runs per trainer at each of two lengths, after the first (compiling) one; "
+        help=f"timed steady-state runs per trainer at each of two lengths, after the first (tracing or compiling) one; "
              f"the table shows their median and range (default: {DEFAULT_REPEAT})")  # fmt: skip
     add("--replicas", type=number(int), default=None, metavar="N",
         help="devices the data-parallel trainers mirror over (default: every GPU; on the CPU, 2 logical CPUs)")  # fmt: skip
@@ -79,6 +79,8 @@ def build_parser():
     add("--plot", metavar="PATH", help="also draw loss curves, fitted lines and µs per update to a PNG")
     add("--profile", metavar="DIR",
         help="also write TensorFlow's profiler trace of the runs into DIR, for TensorBoard's Profile tab")  # fmt: skip
+    add("--wide", action="store_true",
+        help="print every column (each parameter, distances, ranges, the log's cost); the JSON always has them")  # fmt: skip
     add("--check-gradients", action="store_true",
         help="instead of training, check every trainer's gradient against float64 finite differences")  # fmt: skip
     return parser
@@ -152,7 +154,7 @@ def main(argv=None):
             return suite.check_gradients(problem, config, data, runs, args.json)
         options = SimpleNamespace(
             repeat=args.repeat or DEFAULT_REPEAT, baseline=args.baseline, log_every=args.log_every,
-            replicas=args.replicas, json=args.json, plot=args.plot, profile=args.profile,
+            replicas=args.replicas, json=args.json, plot=args.plot, profile=args.profile, wide=args.wide,
         )  # fmt: skip
         return suite.train_and_report(problem, config, data, runs, notes + device_notes + scale_notes, options)
     except OutputError as error:

@@ -2,6 +2,7 @@
 
 import json
 import math
+import textwrap
 
 from fitways.checks import TOLERANCE, distance, diverging, finite_or_none, verdict
 from fitways.output import warn, write_atomically
@@ -142,8 +143,46 @@ def table_lines(problem, config, reference, rows, baseline):
     return lines
 
 
-def print_table(problem, config, reference, rows, notes, baseline):
+WIDTH = 100  # the default table and its footer fit a terminal this wide; --wide prints every column
+
+
+def compact(cell):
+    """A time cell without its range, to 3 significant figures: "52637.5 (50379.7–57002.9)" → "52,600"."""
+    value = cell.split(" (")[0]
+    try:
+        number = float(value)
+    except ValueError:
+        return value  # "~0", "—"
+    return f"{float(f'{number:.3g}'):,.0f}" if number >= 100 else f"{number:.3g}"
+
+
+def narrow(lines, loss):
+    """The default table: the columns a newcomer reads, times without their ranges (--wide and the JSON
+    have them), a "no: reason" verdict cut to "no" (the reason is printed below the table)."""
+    header = lines[0]
+    names = ("trainer", "device", loss, "converged", "first call s", "µs/call (range)", "µs/update (range)")
+    keep = [header.index(name) for name in names] + [len(header) - 1]
+    short = [[line[i] for i in keep] for line in lines]
+    short[0] = ["trainer", "device", loss, "converged", "first s", "µs/call", "µs/update", "speed-up"]
+    for line in short[1:]:
+        line[3], line[5], line[6] = line[3].split(":")[0], compact(line[5]), compact(line[6])
+    return short
+
+
+def say(label, text, wide):
+    """One footer line, "label:" in an 18-character margin, wrapped to WIDTH unless wide."""
+    first = f"{label + ':':<18}"
+    if wide:
+        print(first + text)
+        return
+    for index, part in enumerate(text.split("\n")):
+        margin = first if index == 0 else " " * 18
+        print(textwrap.fill(part, WIDTH, initial_indent=margin, subsequent_indent=" " * 18, break_on_hyphens=False))
+
+
+def print_table(problem, config, reference, rows, notes, baseline, wide=False):
     lines = table_lines(problem, config, reference, rows, baseline)
+    lines = lines if wide else narrow(lines, config.loss)
     widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
     for i, line in enumerate(lines):
         print("  ".join(cell.ljust(w) if j < 2 else cell.rjust(w) for j, (cell, w) in enumerate(zip(line, widths))))
@@ -151,13 +190,14 @@ def print_table(problem, config, reference, rows, notes, baseline):
             print("  ".join("-" * w for w in widths))
     print()
     for label, text in problem.describe(config, reference):
-        print(f"{label + ':':<18}{text}")
-    print(f"{'converged means:':<18}{problem.converged_means(config, reference)}")
-    print(
-        "µs/call, /update: time of a run = per call + updates × per update, fitted to the median runs of two "
-        "lengths; in brackets the range of that fit over the repeats"
-    )
-    print(f"{'setup:':<18}{problem.setup_line(config)}")
+        say(label, text, wide)
+    say("converged means", problem.converged_means(config, reference), wide)
+    fit = "time of a run = per call + updates × per update, fitted to the median runs of two lengths"
+    say("µs/call, /update", fit + ("; in brackets the range of that fit over the repeats" if wide else ""), wide)
+    if not wide:
+        say("first s", "what the first call cost beyond a steady one: tracing, compiling", wide)
+        say("speed-up", f"{baseline}'s µs/update over this row's; --wide: every column and the ranges", wide)
+    say("setup", problem.setup_line(config), wide)
     if rows and not any(r["trainer"] == baseline for r in rows):
         notes = [*notes, f"vs {baseline}: blank, {baseline} was not run (choose another with --baseline)"]
     if config.unused_samples:
@@ -166,17 +206,19 @@ def print_table(problem, config, reference, rows, notes, baseline):
             *notes,
         ]
     for line in notes:
-        print(f"{'note:':<18}{line}")
+        say("note", line, wide)
     for row in rows:
         if "error" in row:
-            print(f"{'failed:':<18}{row['trainer']} on {row['device']}: {row['error']}")
+            say("failed", f"{row['trainer']} on {row['device']}: {row['error']}", wide)
+        elif not wide and ":" in status(row):
+            say("not converged", f"{row['trainer']} on {row['placed_on']}: {status(row).removeprefix('no: ')}", wide)
     failed = [f"{r['trainer']} on {r['placed_on']}" for r in rows if not r["converged"]]
     if not rows:
-        print(f"{'verdict:':<18}NOTHING RAN — every trainer asked for was skipped (see the notes above)")
+        say("verdict", "NOTHING RAN — every trainer asked for was skipped (see the notes above)", wide)
     elif failed:
-        print(f"{'verdict:':<18}NOT CONVERGED — {', '.join(failed)}")
+        say("verdict", f"NOT CONVERGED — {', '.join(failed)}", wide)
     else:
-        print(f"{'verdict:':<18}all {len(rows)} runs converged: {problem.success(config, reference)}")
+        say("verdict", f"all {len(rows)} runs converged: {problem.success(config, reference)}", wide)
 
 
 def to_json(document):
@@ -196,13 +238,13 @@ def finish(json_path, document, failures, what="did not converge"):
         write_json(json_path, document)
         warn(f"wrote {json_path}")
     if failures:
-        print(f"{what}: {', '.join(failures)}")
+        print(textwrap.fill(f"{what}: {', '.join(failures)}", WIDTH, subsequent_indent="  ", break_on_hyphens=False))
         return 1
     return 0
 
 
 def run_document(problem, config, reference, rows, machine, notes=(), baseline=None):
-    """What --json writes: enough to print the table again (fitways.readme does) and to compare runs."""
+    """What --json writes: enough to print the table again and to compare runs."""
     parameters = reference.parameters
     return {
         "problem": problem.name,

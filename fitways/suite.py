@@ -10,6 +10,7 @@ the table and the JSON) and the others still run; Ctrl-C still stops everything.
 import contextlib
 import math
 import sys
+import textwrap
 import time
 import traceback
 
@@ -78,13 +79,13 @@ def check_gradients(problem, config, data, runs, json_path):
 
     points = random_points(problem, config, data)
     count = sum(len(value.reshape(-1)) for value in points[0][0].values())
-    print(
+    print(textwrap.fill(
         f"gradient check, {problem.name}, loss {config.loss}: each trainer's gradient ({count} numbers) vs float64 "
         f"central differences (h = {STEP:g} × max(1, rms residual)) at {len(points)} random points on batches "
-        f"of {config.batch_size}"
-    )
+        f"of {config.batch_size}", 100, break_on_hyphens=False,
+    ))  # fmt: skip
     shown = problem.parameters[:2]  # the first numbers of the first two parameters, for a person to compare
-    print(f"{'trainer':<17} {'device':<11} " + "  ".join(f"{'d' + n:>14} {'numeric':>14}" for n in shown) + f"  {'rel. error':>10}")
+    print(f"{'trainer':<17} {'device':<11} " + "  ".join(f"{'d' + n:>13} {'numeric':>13}" for n in shown) + f"  {'rel. error':>10}")
     results, failures = [], 0
     for name, device in runs:
         runner = Runner(problem, name, config, data, device)
@@ -92,7 +93,7 @@ def check_gradients(problem, config, data, runs, json_path):
             ok = passes(row["error"])
             failures += not ok
             cells = "  ".join(
-                f"{finite(first(row['gradient'][n])):>14} {finite(first(row['finite_difference'][n])):>14}" for n in shown
+                f"{finite(first(row['gradient'][n])):>13} {finite(first(row['finite_difference'][n])):>13}" for n in shown
             )
             print(f"{name:<17} {runner.placed_on():<11} {cells}  {finite(row['error'], '.1e'):>10}{'' if ok else '  FAIL'}")
             results.append({"trainer": name, "device": device, "placed_on": runner.placed_on(), **row, "passed": ok})
@@ -125,7 +126,7 @@ def as_json(value):
 
 
 def train_and_report(problem, config, data, runs, notes, options):
-    """options: repeat, baseline, log_every, replicas, json, plot, profile (compare.py's arguments)."""
+    """options: repeat, baseline, log_every, replicas, json, plot, profile, wide (compare.py's arguments)."""
     from fitways.frameworks import machine_description
     from fitways.registry import framework_of
     from fitways.report import add_speedups, print_table, run_document, write_json
@@ -142,7 +143,7 @@ def train_and_report(problem, config, data, runs, notes, options):
     if profile:
         warn(f"wrote TensorFlow's profile under {profile} (tensorboard --logdir {profile})")
     add_speedups(rows, baseline)
-    print_table(problem, config, reference, rows, notes, baseline)
+    print_table(problem, config, reference, rows, notes, baseline, wide=getattr(options, "wide", False))
     sys.stdout.flush()
     if options.json:
         frameworks = sorted({framework_of(problem.trainers[name]).name for name, _ in runs})

@@ -7,7 +7,7 @@ compiled with jax.jit), PyTorch (eager, by default) or TensorFlow (a tf.function
 KERAS_BACKEND once, when it is first imported, so one process trains on one backend. The training
 lines are keras_fit's, word for word. Only the gradient on its own (loss_and_gradient, which the
 gradient check calls) needs the backend's autodiff: Keras 3 has no backend-neutral gradient, which is
-why its guides to writing your own training step come in three versions.
+why its guides to writing your own training loop come in three versions.
 """
 
 import os

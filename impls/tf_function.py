@@ -1,7 +1,7 @@
-"""tf_function: gradient_tape's update compiled into a graph with tf.function.
+"""tf_function: gradient_tape's update traced into a graph by tf.function.
 
 The one idea that changes: `update` and `loss_and_gradient` are traced once — Python runs them a
-single time with symbolic tensors, and TensorFlow records the ops into a graph — and each later
+single time with symbolic tensors, and TensorFlow writes the ops it reaches into a graph — and each later
 call runs that graph inside TensorFlow's runtime, one call per update instead of a Python round trip
 per op. The input_signature (a float32 vector of any length) means one trace serves every batch.
 """

@@ -1,9 +1,9 @@
 """torch_compile: torch_eager's update compiled with torch.compile.
 
-On its first call TorchDynamo reads the Python bytecode of `update`, records the torch ops it runs
+On its first call TorchDynamo reads the Python bytecode of `update`, captures the torch ops it runs
 into a graph, and TorchInductor compiles that graph into fused code (C++ on the CPU, Triton on a
 GPU); later calls check the same guards (shapes, dtypes, constants such as lr) and run that code,
-one call per update. The one change the compiler asks for: it stops recording at
+one call per update. The one change the compiler asks for: its capture stops at
 torch.autograd.grad (a "graph break": back to eager, split into pieces), so the gradient comes from
 torch.func.grad_and_value, a function transform, as in JAX, that it traces whole. W and b no longer
 need requires_grad: the transform differentiates with respect to its arguments, not recorded tensors.

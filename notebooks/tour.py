@@ -14,34 +14,38 @@
 # %% [markdown]
 # # A tour of fitways
 #
-# One textbook problem, fit y = W·x + b, trained many equivalent ways. This notebook runs the
-# textbook's lesson, shows what one idea changes between two lessons, tells the Huber story with the
-# gradient check, looks inside one update, and draws the benchmark figures the README quotes.
-# Every cell is short; every figure is drawn here.
+# The hands-on part of the course, one section per chapter, using only what a student would: the
+# lessons in `impls/` (each a `Trainer` you can build and call), the command line `compare.py`, and
+# the JSON committed in `docs/`. Where a chapter's hands-on part needs a command line or a long run,
+# the section says which command and links the chapter. Run it from the repository root or from
+# `notebooks/`.
 
 # %%
 import os
-import sys
-from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up lines, before any framework loads
+
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 ROOT = Path.cwd() if (Path.cwd() / "impls").is_dir() else Path.cwd().parent  # opened from notebooks/ or the root
 sys.path.insert(0, str(ROOT))
 os.chdir(ROOT)
 
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 
-from fitways.frameworks import FRAMEWORKS  # noqa: E402
-from fitways.problems import PROBLEMS  # noqa: E402
-from fitways.runner import Runner  # noqa: E402
 from impls.problem import Config, make_data, textbook_log  # noqa: E402
 
-FRAMEWORKS["tensorflow"].load()  # quietly, and Keras on TensorFlow
-config = Config()
+config = Config()  # the textbook's setup: 3000 samples, batch 20, lr 0.1, one pass (150 updates)
 data = make_data(config)
 
 # %% [markdown]
-# ## 1. The textbook's lesson
-# `impls/gradient_tape.py`: a tf.GradientTape loop over 150 batches of 20, logging every 300 samples.
+# ## 1. The textbook fit ([chapter 1](../docs/01-the-textbook-fit.md))
+# `impls/gradient_tape.py` is the textbook's loop. Its log's "step" is the sample offset (0, 300, …),
+# not the update count: one line every 15 updates of 20 samples.
 
 # %%
 from impls import gradient_tape  # noqa: E402
@@ -50,8 +54,80 @@ W, b = gradient_tape.Trainer(config, data).train(log=textbook_log(config))
 print(f"W = {W:.4f}, b = {b:.4f}   (the data came from W = 2, b = -1)")
 
 # %% [markdown]
-# ## 2. What compilation changes
-# Neighbouring lessons differ by one idea; `diff` shows it. Here: eager → tf.function.
+# ## 2. Why autodiff ([chapter 2](../docs/02-why-autodiff.md))
+# Swap the loss for Huber's. The tape needs nothing new; numpy_manual's hand-derived gradient must be
+# derived anew. Below, on the first batch at W = 3, b = 1 (residuals beyond δ = 1, where Huber
+# differs from MSE), each gradient is put next to a float64 central finite difference of the Huber
+# loss: the old MSE formula is far off, the new Huber formula and the tape agree with it.
+
+# %%
+from impls import numpy_manual  # noqa: E402
+
+huber = Config(loss="huber")
+x, y = data.x[:20].astype(np.float64), data.y[:20].astype(np.float64)
+W0, b0, h = 3.0, 1.0, 1e-6
+
+
+def huber_loss(W, b):
+    return numpy_manual.huber(W * x + b - y, x, huber.huber_delta)[0]
+
+
+finite = np.array([(huber_loss(W0 + h, b0) - huber_loss(W0 - h, b0)) / (2 * h),
+                   (huber_loss(W0, b0 + h) - huber_loss(W0, b0 - h)) / (2 * h)])  # fmt: skip
+residual = W0 * x + b0 - y
+tape = gradient_tape.Trainer(huber, data)
+tape.reset(W0, b0)
+gradients = {
+    "numpy, old MSE formula": numpy_manual.mse(residual, x)[1:],
+    "numpy, new Huber formula": numpy_manual.huber(residual, x, huber.huber_delta)[1:],
+    "GradientTape": [float(g) for g in tape.loss_and_gradient(data.x[:20], data.y[:20])[1:]],
+}
+for label, gradient in gradients.items():
+    error = np.max(np.abs(np.array(gradient) - finite) / np.abs(finite))
+    print(f"{label:<26} dL/dW = {gradient[0]:8.4f}  dL/db = {gradient[1]:8.4f}  relative error {error:.1e}")
+
+# %% [markdown]
+# ## 3. Depth
+# Deeper networks and what they do to the gradient: [chapter 3](../docs/03-depth.md).
+#
+# ## 4. Reverse mode ([chapter 4](../docs/04-reverse-mode.md))
+# Forward mode pushes a tangent through the model once per parameter; reverse mode walks back from
+# the loss once. Two parameters, both ways, in numpy:
+
+# %%
+xs, ys, W, b = np.array([1.0, 2.0, 3.0]), np.array([1.0, 3.0, 5.0]), 1.0, 0.0
+r = W * xs + b - ys
+
+
+def forward(dW, db):  # how L moves when (W, b) moves along the tangent (dW, db)
+    return np.mean(2 * r * (dW * xs + db))
+
+
+print("forward mode, two passes:", forward(1.0, 0.0), forward(0.0, 1.0))
+g = 2 * r / len(r)  # dL/dr, then dL/dz = dL/dr
+print("reverse mode, one pass:  ", np.sum(g * xs), np.sum(g))
+
+# %% [markdown]
+# What one gradient costs as the parameter count n grows, from `docs/gradient_cost.json`
+# (`python -m benchmarks.gradient_cost --json docs/gradient_cost.json`):
+
+# %%
+import json  # noqa: E402
+
+with open("docs/gradient_cost.json") as file:
+    cost = json.load(file)
+figure, ax = plt.subplots(figsize=(7, 4))
+for method, found in cost["cost"].items():
+    points = found["points"]
+    ax.loglog([p["n"] for p in points], [p["ratio"] for p in points], "o-", label=method)
+ax.set_xlabel("parameters n")
+ax.set_ylabel("forward passes per gradient")
+ax.legend(fontsize=8)
+figure.tight_layout()
+
+# %% [markdown]
+# ## 5. Compilation ([chapter 5](../docs/05-compilation.md))
+# `diff` shows what one idea changes: eager → traced into a graph by `tf.function`.
 
 # %%
 import difflib  # noqa: E402
@@ -65,89 +141,103 @@ def diff(a, b):
 diff("gradient_tape", "tf_function")
 
 # %% [markdown]
-# ## 3. The Huber story
-# Swap the loss for Huber's. The autodiff lessons need nothing else; numpy_manual's hand-derived
-# gradient must be derived anew. The gradient check compares each gradient with float64 finite
-# differences: the old MSE formula on the Huber problem fails it, the new derivation passes.
+# Per call and per update, measured here: time `train()` at two lengths and fit
+# `time = per call + updates × per update`. A Python loop pays per update; a whole-loop trainer pays
+# once per call. (Noisy on a busy machine: compare.py repeats and reports a range.)
 
 # %%
-from fitways.gradcheck import check, random_points  # noqa: E402
+from impls import tf_function, tf_xla  # noqa: E402
 
-line, huber = PROBLEMS["line"], Config(loss="huber")
-points = random_points(line, huber, make_data(huber))
-old = Runner(line, "numpy_manual", huber, make_data(huber))
-old.trainer.config = config  # numpy_manual picks its formula from the config: this is its MSE gradient
-runners = {
-    "numpy, old MSE formula": old,
-    "numpy, new Huber formula": Runner(line, "numpy_manual", huber, make_data(huber)),
-    "GradientTape": Runner(line, "gradient_tape", huber, make_data(huber)),
-}
-for label, runner in runners.items():
-    errors = [row["error"] for row in check(runner, points)]
-    print(f"{label:<26} worst relative error {max(errors):.1e}")
+
+def seconds(lesson, updates, repeat=5):
+    trainer = lesson.Trainer(Config(updates=updates), data)
+    trainer.train()  # the first call traces (and compiles): not timed
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        trainer.train()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def micros(value):
+    return f"{value * 1e6:9.2f}" if value > 0 else "       ~0"  # a fitted cost at or below zero: noise around ~0
+
+
+for lesson in (numpy_manual, tf_function, tf_xla):
+    short, long = seconds(lesson, 15), seconds(lesson, 150)
+    per_update = (long - short) / 135
+    print(f"{lesson.__name__:<20} per update {micros(per_update)} µs   per call {micros(short - 15 * per_update)} µs")
 
 # %% [markdown]
-# ## 4. Inside one update
-# The ops one eager update dispatches (benchmarks/anatomy_study.py), then the same update along a time axis as
-# TensorFlow's profiler recorded it (benchmarks/timeline.py): coloured bars are kernels, grey the runtime
-# around them, white the time no kernel ran.
+# One update along a time axis (`python -m benchmarks.timeline`, committed as `docs/timeline.png`):
 
 # %%
-from collections import Counter  # noqa: E402
-
-from benchmarks import anatomy_study, timeline  # noqa: E402
-
-trainer = gradient_tape.Trainer(config, data)
-x, y = trainer.batches[0]
-trainer.update(x, y)
-print(Counter(op.phase for op in anatomy_study.eager_ops(trainer, x, y)))
-
-# %%
-panels = {title: timeline.bars(timeline.events(timeline.trace(timeline.one_update(lesson))))
-          for title, lesson in timeline.WAYS.items()}  # fmt: skip
-timeline.draw("notebooks/timeline.png", panels)
 from IPython.display import Image  # noqa: E402
 
-Image("notebooks/timeline.png")
+Image("docs/timeline.png")
 
 # %% [markdown]
-# ## 5. The benchmark figures
-# `docs/benchmarks.json` is what `pytest --benchmark-only --benchmark-json docs/benchmarks.json` wrote:
-# µs per update for every trainer at three batch sizes.
+# ## 6. How fast ([chapter 6](../docs/06-how-fast.md)) and 7. the physical limit ([chapter 7](../docs/07-the-physical-limit.md))
+# µs per update against batch size, from `docs/batch_sweep.json`
+# (`python -m benchmarks.sweep_batch_size --json docs/batch_sweep.json`); numba_loop is the floor.
 
 # %%
-import json  # noqa: E402
-
-with open("docs/benchmarks.json") as file:
-    results = json.load(file)["benchmarks"]
-groups = sorted({r["group"] for r in results}, key=lambda g: int(g.rsplit(" ", 1)[1]))
-figure, axes = plt.subplots(1, len(groups), figsize=(14, 4), sharey=False)
-for ax, group in zip(axes, groups):
-    rows = sorted((r for r in results if r["group"] == group), key=lambda r: r["extra_info"]["us_per_update"])
-    ax.barh([r["name"].split("-", 2)[-1].rstrip("]") for r in rows], [r["extra_info"]["us_per_update"] for r in rows])
-    ax.set_xscale("log")
-    ax.set_title(group)
-    ax.set_xlabel("µs per update")
+with open("docs/batch_sweep.json") as file:
+    sweep = json.load(file)["points"]
+figure, ax = plt.subplots(figsize=(7, 4))
+for name in dict.fromkeys(p["trainer"] for p in sweep):
+    line = [p for p in sweep if p["trainer"] == name]
+    ax.loglog([p["batch_size"] for p in line], [p["seconds_per_update"] * 1e6 for p in line], "o-", label=name)
+ax.set_xlabel("batch size")
+ax.set_ylabel("µs per update")
+ax.legend()
 figure.tight_layout()
 
 # %% [markdown]
-# ## 6. The grown model
-# The same harness on a second problem (`python compare.py --problem mlp`): one hidden layer of tanh
-# units fit to a curve no line follows. numpy's hand-derived backpropagation trains it here; the
-# dashed line is the best straight line, the problem the rest of this tour solved.
+# ## 8. Other frameworks ([chapter 8](../docs/08-other-frameworks.md))
+# The whole loop in one `jax.jit` follows the same trajectory as TensorFlow's XLA loop.
 
 # %%
-import numpy as np  # noqa: E402
+from impls import jax_loop  # noqa: E402
 
-mlp = PROBLEMS["mlp"]
-net_config = mlp.Config()
-net_data = mlp.make_data(net_config)
-net = mlp.named(net_config, Runner(mlp, "numpy_manual", net_config, net_data).train())
+print("jax_loop:", jax_loop.Trainer(config, data).train())
+print("tf_xla:  ", tf_xla.Trainer(config, data).train())
+
+# %% [markdown]
+# ## 9. Scaling out
+# `tf.distribute` needs its devices set before TensorFlow starts, so it runs from the command line:
+# `python compare.py --impl tf_mirrored --replicas 2` ([chapter 9](../docs/09-scaling-out.md)).
+#
+# ## 10. Trusting the numbers ([chapter 10](../docs/10-trusting-the-numbers.md))
+# compare.py trains the chosen trainers on the same batches and prints one table (100 columns wide;
+# `--wide` for every column), and `--check-gradients` checks each gradient against float64 finite
+# differences.
+
+# %%
+for argv in (["--impl", "numpy_manual", "--impl", "gradient_tape", "--repeat", "1"],
+             ["--impl", "numpy_manual", "--check-gradients"]):  # fmt: skip
+    done = subprocess.run([sys.executable, "compare.py", *argv], capture_output=True, text=True, timeout=600)
+    print(done.stdout)
+
+# %% [markdown]
+# ## The grown model
+# The same lessons on a network (`python compare.py --problem mlp`): one hidden layer of tanh units
+# fit to a curve no line follows, trained here by numpy's hand-written backpropagation.
+
+# %%
+from impls.mlp import numpy_manual as mlp_numpy  # noqa: E402
+from impls.mlp.problem import Config as NetConfig  # noqa: E402
+from impls.mlp.problem import make_data as make_net_data  # noqa: E402
+
+net_config = NetConfig()
+net_data = make_net_data(net_config)
+W1, b1, w2, b2 = mlp_numpy.Trainer(net_config, net_data).train()
 grid = np.linspace(-5, 5, 200)
 slope, intercept = np.polyfit(net_data.x, net_data.y, 1)
 figure, ax = plt.subplots(figsize=(7, 3.5))
 ax.plot(net_data.x[::10], net_data.y[::10], ".", color="0.7", label="data (every 10th sample)")
-ax.plot(grid, mlp.predict(net_config, net, grid), label=f"{net_config.hidden} tanh units after one pass")
+ax.plot(grid, np.tanh(np.outer(grid, W1) + b1) @ w2 + b2, label=f"{net_config.hidden} tanh units after one pass")
 ax.plot(grid, slope * grid + intercept, "--", label="the best straight line")
 ax.legend()
 figure.tight_layout()

@@ -68,7 +68,7 @@ def test_check_gradients_fails_a_gradient_it_cannot_measure(capsys, monkeypatch)
 def test_huber_runs_from_the_command_line(capsys):
     assert command.main(["--loss", "huber", "--repeat", "1", "--impl", "numpy_manual", "--impl", "tf_xla"]) == 0
     out = capsys.readouterr().out
-    assert "loss huber" in out and out.splitlines()[0].split()[4] == "huber"  # the loss column says which loss
+    assert "loss huber" in out and "huber" in out.splitlines()[0].split()  # the loss column says which loss
 
 
 @pytest.mark.slow

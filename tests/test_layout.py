@@ -93,10 +93,9 @@ def test_the_lessons_reach_the_harness_only_through_the_problem_base():
 # A problem or a parameter, spelled in the harness: a quoted name, or an attribute a Config or a problem has.
 NAMED = re.compile(r"""["'](line|mlp|W|b|W1|b1|w2|b2|hidden)["']|\bmlp\b|\bMLP\b|\bLINE\b|\.hidden\b"""
                    r"|\btrue_W\b|\btrue_b\b|\bW0\b|\bb0\b|\bLEARNED\b")  # fmt: skip
-NOT_YET = {"readme.py"}  # the README renderer: the course engineer replaces it with cogapp and deletes it
 
 
-@pytest.mark.parametrize("path", [p for p in python_files("fitways") if os.path.basename(p) not in NOT_YET])
+@pytest.mark.parametrize("path", python_files("fitways"))
 def test_the_harness_names_no_problem_and_no_parameter(path):
     with open(os.path.join(ROOT, path)) as source:
         found = [f"{number}: {text.strip()}" for number, text in enumerate(source, 1) if NAMED.search(text)]

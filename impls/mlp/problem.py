@@ -72,7 +72,7 @@ def textbook_log(config, every=15, out=print):
 TRAINERS = lessons(__package__, {
     "numpy_manual": ("numpy", "plain numpy, backpropagation derived by hand"),
     "gradient_tape": ("tensorflow", "the eager loop: GradientTape, assign_sub"),
-    "tf_function": ("tensorflow", "the same step compiled with tf.function"),
+    "tf_function": ("tensorflow", "the same update traced into a graph by tf.function"),
     "tf_xla": ("tensorflow", "the whole loop compiled by XLA"),
     "keras_fit": ("tensorflow", "keras.Sequential (two Dense layers) + model.fit"),
     "jax_loop": ("jax", "JAX: the whole loop in one jax.jit (lax.scan)"),
