@@ -6,6 +6,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -14,6 +16,7 @@ def collect(*argv):
                           cwd=ROOT, capture_output=True, text=True, timeout=120)  # fmt: skip
 
 
+@pytest.mark.slow  # starts processes
 def test_benchmark_only_deselects_every_other_test():
     done = collect(
         "--benchmark-only", "tests/test_layout.py", "benchmarks/bench_trainers.py", "-k", "layout or cpu-16-numpy"

@@ -51,6 +51,7 @@ def refused(capsys, argv):
 # 3. stdout failures: the run goes on, the files asked for are written, the exit status means something
 
 
+@pytest.mark.slow  # starts processes
 @pytest.mark.parametrize(
     "redirect, status",
     [("| head -1", 0), (">&-", 0), (">/dev/full", 1)],
@@ -225,6 +226,7 @@ def test_help_needs_no_docstring_at_run_time(monkeypatch, capsys, name, argv):
     assert docstring(module.__file__).split("\n")[0].split(":")[0] in capsys.readouterr().out
 
 
+@pytest.mark.slow  # starts processes
 def test_scripts_run_through_a_symbolic_link_and_compare_under_python_isolated(tmp_path):
     for script in ("summarize.py", "sweep_batch_size.py"):
         os.symlink(os.path.join(ROOT, "benchmarks", script), tmp_path / script)
