@@ -17,6 +17,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
 from fitways.benchmark_table import summarize  # noqa: E402
 from fitways.cli import docstring  # noqa: E402
 from fitways.output import prepare_terminal  # noqa: E402
+from fitways.signals import run_command  # noqa: E402
 
 USAGE = "usage: python benchmarks/summarize.py BENCHMARK_JSON  (from pytest --benchmark-only --benchmark-json=...)"
 
@@ -39,8 +40,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main(sys.argv[1:]))
-    except KeyboardInterrupt:
-        print("\ninterrupted", file=sys.stderr)
-        sys.exit(130)
+    sys.exit(run_command(main))

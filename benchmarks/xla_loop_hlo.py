@@ -19,7 +19,9 @@ from collections import Counter
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from fitways.cli import Parser, docstring  # noqa: E402
 from fitways.frameworks import load  # noqa: E402
+from fitways.signals import run_command  # noqa: E402
 from impls.problem import Config, make_data  # noqa: E402
 
 BATCH_SIZES = [256, 4096]
@@ -160,7 +162,9 @@ def print_body(hlo):
     print()
 
 
-def main():
+def main(argv=None):
+    parser = Parser(prog="python benchmarks/xla_loop_hlo.py", description=docstring(__file__).split("\n\n")[0])
+    parser.parse_args(argv)  # no options: --help, and anything else is refused before the measurement
     load(["jax", "tensorflow", "numba"])
     for batch_size in BATCH_SIZES:
         config = Config(samples=SAMPLES, batch_size=batch_size, updates=1000)
@@ -189,4 +193,4 @@ def kernels(hlo):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_command(main))

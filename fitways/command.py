@@ -92,6 +92,11 @@ def parse(argv):
         if problem.name != "mlp":
             parser.error(f"--hidden is the mlp problem's; --problem {problem.name} has no hidden layer")
         setup["hidden"] = args.hidden
+    if args.baseline is not None and args.baseline not in problem.trainers:
+        parser.error(
+            f"--baseline {args.baseline}: --problem {problem.name} has no lesson of that name "
+            f"(it has {', '.join(problem.trainers)})"
+        )
     try:
         config = problem.Config(**setup)
         check_combinations(args, config)

@@ -10,10 +10,15 @@ Each would otherwise stop a run midway with a traceback, or with nothing at all:
                            line is shown (in the run itself the quiet import would hide it)
     JAX_PLATFORMS          the backends JAX may start; one it cannot start, or no CPU for a CPU run
 
+check_variables() checks every such variable that is set, for every installed framework that reads it,
+before any command does its work (fitways.signals.run_command).
+
 and the memory a run's --samples needs against what the machine has available. check(problem, names,
 device, samples) raises UsageError (one line naming the variable, exit 2) for the first problem.
 """
 
+import functools
+import importlib.util
 import json
 import os
 import subprocess
@@ -56,6 +61,24 @@ def check(problem, names, device, samples):
             check_start_up(variable, framework)
     if "jax" in frameworks:
         check_jax_platforms(device)
+
+
+JAX_PLATFORM_NAMES = {"cpu", "gpu", "cuda", "rocm", "tpu", "metal", "METAL", "iree", "interpreter"}
+
+
+def check_variables():
+    """UsageError for the first variable that is set and that an installed framework refuses at start-up,
+    whatever the command will run: a command that would load the framework later fails now, in one line.
+    Costs a child process per variable set (cached: compare.py's own check reuses it)."""
+    check_tf_config()
+    for variable, readers in FLAGS.items():
+        for framework in readers:
+            if importlib.util.find_spec(framework) is not None:
+                check_start_up(variable, framework)
+    text = os.environ.get("JAX_PLATFORMS", "")
+    unknown = [name for name in text.split(",") if name.strip() and name.strip() not in JAX_PLATFORM_NAMES]
+    if unknown and importlib.util.find_spec("jax") is not None:  # (which of the known ones start: check_jax_platforms)
+        raise UsageError(f"JAX_PLATFORMS={text}: JAX has no platform {unknown[0].strip()!r} (it knows cpu, gpu, tpu)")
 
 
 def available_bytes():
@@ -101,8 +124,12 @@ def check_tf_config():
 
 def check_start_up(variable, framework):
     """Start the framework in a child with the flags; its last line if it refuses them."""
-    if not os.environ.get(variable):
-        return
+    if os.environ.get(variable):
+        _check_start_up(variable, os.environ[variable], framework)
+
+
+@functools.cache
+def _check_start_up(variable, value, framework):
     try:
         child = subprocess.run(
             [sys.executable, "-c", START_UP[framework]],
@@ -118,7 +145,7 @@ def check_start_up(variable, framework):
     if child.returncode != 0:
         lines = [line for line in child.stderr.splitlines() if variable in line] or child.stderr.splitlines()[-1:]
         said = lines[-1].split("] ", 1)[-1].strip() if lines else f"exit status {child.returncode}"
-        raise UsageError(f"{variable}={os.environ[variable]}: {framework} will not start with it ({said})")
+        raise UsageError(f"{variable}={value}: {framework} will not start with it ({said})")
 
 
 def check_jax_platforms(device):

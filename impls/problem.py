@@ -101,12 +101,18 @@ class Config(Schedule):
         super().__post_init__()
         for name in ("true_W", "true_b", "W0", "b0"):
             object.__setattr__(self, name, float32_number(name, getattr(self, name)))
-        largest_y = 5 * abs(self.true_W) + abs(self.true_b) + self.noise
-        if largest_y > MAX_ABS_Y:
-            raise ValueError(
-                f"--noise {self.noise:g} makes |y| up to {largest_y:.1e}, whose square overflows float32 "
-                f"(|y| must stay below {MAX_ABS_Y:.1e})"
-            )
+        require_y_fits(self.noise, 5 * abs(self.true_W) + abs(self.true_b))
+
+
+def require_y_fits(noise, largest_clean_y):
+    """Every problem's y = curve(x) + noise·u′ must keep its square inside float32: `largest_clean_y`
+    bounds |curve(x)| over x in [−5, 5]."""
+    largest_y = largest_clean_y + noise
+    if largest_y > MAX_ABS_Y:
+        raise ValueError(
+            f"--noise {noise:g} makes |y| up to {largest_y:.1e}, whose square overflows float32 "
+            f"(|y| must stay below {MAX_ABS_Y:.1e})"
+        )
 
 
 def require_int(name, value):

@@ -39,6 +39,7 @@ class Config(line.Schedule):
             )
         if self.loss != "mse":
             raise ValueError(f"--loss {self.loss}: the mlp lessons minimise mse only")
+        line.require_y_fits(self.noise, 1.0)  # |sin(x)| <= 1
 
 
 def make_data(config):
