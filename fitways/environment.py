@@ -49,11 +49,8 @@ def check(problem, names, device, samples):
     frameworks = {problem.trainers[name].framework for name in names}
     check_memory(samples, len(frameworks - {"numpy"}))
     check_temporary_directory()
-    if "torch_compile" in names and os.environ.get("TORCH_COMPILE_DISABLE") == "1":  # the one torch.compile lesson
-        raise UsageError(
-            "TORCH_COMPILE_DISABLE=1 turns torch.compile off, and torch_compile is its lesson: "
-            "unset it, or leave torch_compile out (--impl ...)"
-        )
+    check_compilers(problem, names)
+    check_keras_precision(names)
     if "tensorflow" in frameworks:
         check_tf_config()
     for variable, readers in FLAGS.items():
@@ -64,6 +61,61 @@ def check(problem, names, device, samples):
 
 
 JAX_PLATFORM_NAMES = {"cpu", "gpu", "cuda", "rocm", "tpu", "metal", "METAL", "iree", "interpreter"}
+
+
+# What is measured is what is labelled: a variable that switches a compiler off would leave its lessons
+# running uncompiled under the compiled way's name. Each: (who reads it, what it switches off, which
+# trainers need that compiler).
+COMPILER_SWITCHES = {
+    "NUMBA_DISABLE_JIT": ("numba's JIT", lambda name, entry: entry.framework == "numba"),
+    "JAX_DISABLE_JIT": ("jax.jit", lambda name, entry: entry.framework == "jax"),
+    "TORCH_COMPILE_DISABLE": ("torch.compile", lambda name, entry: name == "torch_compile"),
+    "TORCHDYNAMO_DISABLE": ("torch.compile", lambda name, entry: name == "torch_compile"),
+}
+TRUE = {"1", "true", "yes", "on", "t", "y"}  # how numba, JAX and PyTorch read a switch (numba: any non-zero int)
+
+
+def switched_on(value):
+    value = (value or "").strip().lower()
+    return value in TRUE or (value.lstrip("+-").isdigit() and int(value) != 0)
+
+
+def check_compilers(problem, names):
+    """UsageError when a variable that switches a compiler off is set and a trainer that needs it runs."""
+    for variable, (compiler, needs) in COMPILER_SWITCHES.items():
+        value = os.environ.get(variable)
+        if not switched_on(value):
+            continue
+        affected = [name for name in names if needs(name, problem.trainers[name])]
+        if affected:
+            raise UsageError(
+                f"{variable}={value} turns {compiler} off, and {', '.join(affected)} would run uncompiled under "
+                f"the compiled way's name: unset it, or leave {'them' if len(affected) > 1 else 'it'} out (--impl ...)"
+            )
+
+
+def keras_config_path():
+    """Where Keras 3 reads its configuration: $KERAS_HOME/keras.json, else ~/.keras/keras.json."""
+    home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
+    return os.path.join(home, "keras.json")
+
+
+def check_keras_precision(names):
+    """UsageError when a Keras configuration sets floatx other than float32 and a Keras lesson runs: the
+    lessons train in float32, and Keras would build its weights in the configured type."""
+    if not any(name.startswith("keras_fit") for name in names):
+        return
+    path = keras_config_path()
+    try:
+        with open(path) as file:
+            floatx = json.load(file).get("floatx", "float32")
+    except (OSError, ValueError, AttributeError):
+        return  # no file, or one Keras itself will complain about
+    if floatx != "float32":
+        raise UsageError(
+            f"{path} sets floatx to {floatx}, and the Keras lessons train in float32: set it to float32, "
+            "or point KERAS_HOME at another directory"
+        )
 
 
 def check_variables():
