@@ -86,8 +86,15 @@ def check_gradients(problem, config, data, runs, json_path):
     print(f"{'trainer':<17} {'device':<11} " + "  ".join(f"{'d' + n:>14} {'numeric':>14}" for n in shown) + f"  {'rel. error':>10}")
     results, failures = [], 0
     for name, device in runs:
-        runner = Runner(problem, name, config, data, device)
-        for row in check(runner, points):
+        try:  # a trainer that fails loses its own check only: the others and the JSON go on
+            runner = Runner(problem, name, config, data, device)
+            rows = check(runner, points)
+        except Exception as error:  # noqa: BLE001
+            failures += 1
+            print(f"{name:<17} {device:<11} FAILED: {one_line(error)}")
+            results.append({"trainer": name, "device": device, "failed": one_line(error), "passed": False})
+            continue
+        for row in rows:
             ok = passes(row["error"])
             failures += not ok
             cells = "  ".join(
@@ -102,6 +109,8 @@ def check_gradients(problem, config, data, runs, json_path):
         print(f"PASS: all {total} gradients agree with finite differences to within {MAX_RELATIVE_ERROR:g} (relative)")
     if json_path:
         for result in results:  # a non-finite number is reported as null, its check as failed
+            if "failed" in result:
+                continue
             for key in ("parameters", "gradient", "finite_difference"):
                 result[key] = {n: as_json(v) for n, v in result[key].items()}
             result["error"] = finite_or_none(result["error"])
