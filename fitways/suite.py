@@ -8,6 +8,7 @@ the table and the JSON) and the others still run; Ctrl-C still stops everything.
 """
 
 import math
+import os
 import sys
 import time
 import traceback
@@ -158,9 +159,20 @@ def train_and_report(problem, config, data, runs, notes, options):
         machine = machine_description(frameworks)
         write_json(options.json, run_document(problem, config, reference, rows, machine, notes, baseline))
         warn(f"wrote {options.json}")
-    if options.plot:
+    drawn = [r for r in rows if "error" not in r]
+    if options.plot and not drawn:
+        warn(f"error: --plot {options.plot}: nothing to draw, no run finished")  # the table says why each failed
+    elif options.plot:
         from fitways.plots import plot_comparison
 
-        plot_comparison(options.plot, problem, config, data, reference, [r for r in rows if "error" not in r], trajectories)
+        plot_comparison(options.plot, problem, config, data, reference, drawn, trajectories)
         warn(f"wrote {options.plot}")
+    if profile and not profile_written(profile):
+        warn(f"error: --profile {profile}: the directory vanished or holds no trace after the run")
+        return 1
     return 0 if rows and all(r["converged"] for r in rows) else 1
+
+
+def profile_written(folder):
+    """Whether TensorFlow's profiler left a trace under `folder` (it says nothing when it could not)."""
+    return os.path.isdir(folder) and any(files for _, _, files in os.walk(folder))

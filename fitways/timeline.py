@@ -196,6 +196,7 @@ def profiling(logdir):
         return
     import tensorflow as tf
 
+    os.makedirs(logdir, exist_ok=True)  # created now, not by the argument check: a refused run leaves none
     tf.profiler.experimental.start(logdir)
     try:
         yield
