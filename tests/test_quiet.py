@@ -12,8 +12,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def collect(*argv):
+    # without the xdist worker's variables: under them pytest-benchmark takes the child for a worker
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTEST_XDIST", "PYTEST_CURRENT"))}
     return subprocess.run([sys.executable, "-m", "pytest", "--co", "-q", "-p", "no:cacheprovider", *argv],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120)  # fmt: skip
+                          cwd=ROOT, capture_output=True, text=True, timeout=120, env=env)  # fmt: skip
 
 
 @pytest.mark.slow  # starts processes
