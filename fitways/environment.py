@@ -25,6 +25,8 @@ import subprocess
 import sys
 import tempfile
 
+import numpy as np
+
 from fitways.cli import UsageError
 from fitways.frameworks import FRAMEWORKS
 
@@ -43,11 +45,22 @@ BYTES_PER_SAMPLE = 56
 FRAMEWORK_BYTES_PER_SAMPLE = 10
 
 
-def check(problem, names, device, samples):
+# What a run keeps beyond its data, measured at --problem mlp --hidden 65536 (issue 22): the trajectory,
+# 4.6 GB at 1,000 updates of 196,609 parameters (~24 bytes per parameter per update: the float32 record,
+# its float64 copy and the reference's); the float64 replay of one update, 4.2 GB at batch 2048 (~11
+# bytes per sample per parameter: four batch × H float64 arrays, H ≈ parameters / 3).
+TRAJECTORY_BYTES = 24
+REPLAY_BYTES = 11
+
+
+def check(problem, names, device, samples, config=None):
     """UsageError for the first environment variable that would break the runs of `problem`'s trainers
-    `names` on `device`, or for a --samples the available memory cannot hold."""
+    `names` on `device`, or for a run the available memory cannot hold: --samples, and with `config`
+    the trajectory and the float64 replay too."""
     frameworks = {problem.trainers[name].framework for name in names}
     check_memory(samples, len(frameworks - {"numpy"}))
+    if config is not None:
+        check_run_memory(problem, config, len(names))
     check_temporary_directory()
     check_compilers(problem, names)
     check_keras_precision(names)
@@ -148,6 +161,24 @@ def check_memory(samples, frameworks):
         raise UsageError(
             f"--samples {samples} needs about {needed / 1e9:.1f} GB of memory, and {available / 1e9:.1f} GB is "
             "available here: use fewer samples"
+        )
+
+
+def run_bytes(problem, config, trainers):
+    """(bytes of the trajectories, bytes of the float64 replay of one update) a run of `trainers` needs."""
+    parameters = sum(int(np.size(value)) for value in problem.start(config).values())
+    trajectory = config.updates * parameters * (TRAJECTORY_BYTES + 4 * max(trainers - 1, 0))
+    return trajectory, config.batch_size * parameters * REPLAY_BYTES
+
+
+def check_run_memory(problem, config, trainers):
+    trajectory, replay = run_bytes(problem, config, trainers)
+    available = available_bytes()
+    if available is not None and trajectory + replay > available:
+        raise UsageError(
+            f"{config.updates} updates of {trainers} trainer(s) keep about {trajectory / 1e9:.1f} GB of trajectory and "
+            f"the float64 replay of one batch needs about {replay / 1e9:.1f} GB; {available / 1e9:.1f} GB is available "
+            "here: use fewer --updates, a smaller --batch-size or fewer parameters"
         )
 
 

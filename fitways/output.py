@@ -133,16 +133,19 @@ PROGRESS_SECONDS = 10.0  # a run still going after this long says so, and again 
 
 
 @contextlib.contextmanager
-def still_running(every=None):
+def still_running(every=None, doing="training", own_line=False):
     """While inside, every `every` seconds (PROGRESS_SECONDS) stderr gets "… still training, 20 s ...":
     a trainer that runs for hours shows it is alive without a word from the lesson, and the line it
-    continues (run_all's "[1/3] gradient_tape on cpu ...") still ends with its time."""
+    continues (run_all's "[1/3] gradient_tape on cpu ...") still ends with its time. With own_line (no
+    line to continue: the reference's replay, a gradient check), the lines stand alone, and only when
+    the work takes longer than `every`."""
     every = every or PROGRESS_SECONDS
     done, started = threading.Event(), time.perf_counter()
 
     def tick():
         while not done.wait(every):
-            warn(f"\n  still training, {time.perf_counter() - started:.0f} s ...", end="")
+            said = f"still {doing}, {time.perf_counter() - started:.0f} s ..."
+            warn(said) if own_line else warn(f"\n  {said}", end="")
 
     ticker = threading.Thread(target=tick, daemon=True)
     ticker.start()

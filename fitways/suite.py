@@ -89,7 +89,8 @@ def check_gradients(problem, config, data, runs, json_path):
     for name, device in runs:
         try:  # a trainer that fails loses its own check only: the others and the JSON go on
             runner = Runner(problem, name, config, data, device)
-            rows = check(runner, points)
+            with still_running(doing=f"checking {name}'s gradient", own_line=True):  # the network's grows as H²
+                rows = check(runner, points)
         except Exception as error:  # noqa: BLE001
             failures += 1
             print(f"{name:<17} {device:<11} FAILED: {one_line(error)}")
@@ -140,7 +141,8 @@ def train_and_report(problem, config, data, runs, notes, options):
     from fitways.report import add_speedups, print_table, run_document, write_json
     from fitways.timeline import profiling
 
-    reference = problem.reference(config, data)
+    with still_running(doing="computing the float64 reference", own_line=True):  # the network's is a replay of every update
+        reference = problem.reference(config, data)
     baseline = options.baseline or BASELINE
     profile = options.profile if any(problem.trainers[name].framework == "tensorflow" for name, _ in runs) else None
     if options.profile and not profile:
