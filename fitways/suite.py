@@ -72,7 +72,7 @@ def finite(value, spec=".7f"):
 
 
 def check_gradients(problem, config, data, runs, json_path):
-    from fitways.gradcheck import MAX_RELATIVE_ERROR, STEP, check, passes, random_points
+    from fitways.gradcheck import MAX_RELATIVE_ERROR, check, passes, random_points, step_description
     from fitways.report import write_json
     from fitways.runner import Runner
 
@@ -80,7 +80,7 @@ def check_gradients(problem, config, data, runs, json_path):
     count = sum(len(value.reshape(-1)) for value in points[0][0].values())
     print(
         f"gradient check, {problem.name}, loss {config.loss}: each trainer's gradient ({count} numbers) vs float64 "
-        f"central differences (h = {STEP:g} × max(1, rms residual)) at {len(points)} random points on batches "
+        f"central differences ({step_description(problem)}) at {len(points)} random points on batches "
         f"of {config.batch_size}"
     )
     shown = problem.parameters[:2]  # the first numbers of the first two parameters, for a person to compare
