@@ -80,7 +80,8 @@ def pytest_cmdline_main(config):
     """Plain `pytest` runs on several cores (pytest-xdist), one test file per worker at a time so that a
     file's module fixtures and traced runners are built once; `-n N` chooses, `-p no:xdist` turns it off.
     (Not in addopts: `-n` there would be an unknown option under `-p no:xdist`.)"""
-    worker = hasattr(config, "workerinput")  # a worker runs this hook too: it must not start workers of its own
+    # a worker runs this hook too, and must never start workers of its own (that would multiply without end)
+    worker = hasattr(config, "workerinput") or "PYTEST_XDIST_WORKER" in os.environ
     if not worker and getattr(config.option, "numprocesses", "absent") is None and config.option.dist == "no":
         config.option.numprocesses, config.option.dist = "auto", "loadfile"
     return (yield)
