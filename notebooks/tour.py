@@ -24,7 +24,18 @@ import os
 import sys
 from pathlib import Path
 
-ROOT = Path.cwd() if (Path.cwd() / "impls").is_dir() else Path.cwd().parent  # opened from notebooks/ or the root
+
+def repository_root():
+    """The checkout: the working directory or a folder above it, else where an importable fitways lives."""
+    for folder in [Path.cwd(), *Path.cwd().parents]:
+        if (folder / "impls").is_dir() and (folder / "fitways").is_dir():
+            return folder
+    import fitways  # installed (pip install -e .) or on PYTHONPATH
+
+    return Path(fitways.__file__).resolve().parent.parent
+
+
+ROOT = repository_root()  # opened from anywhere: notebooks/, the root, or elsewhere
 sys.path.insert(0, str(ROOT))
 os.chdir(ROOT)
 

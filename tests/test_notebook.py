@@ -29,11 +29,15 @@ def test_the_notebook_and_its_text_are_in_sync_and_stripped():
 
 
 @pytest.mark.slow
-def test_the_tour_runs_top_to_bottom(tmp_path):
+def test_the_tour_runs_top_to_bottom(tmp_path, monkeypatch):
+    """From a working directory outside the checkout, fitways importable (before, the tour took the
+    working directory's parent for the repository and failed)."""
     from nbclient import NotebookClient
 
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [ROOT, os.environ.get("PYTHONPATH")])))
+    monkeypatch.chdir(tmp_path)
     notebook = nbformat.read(NOTEBOOK, as_version=4)
-    NotebookClient(notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": ROOT}}).execute()
+    NotebookClient(notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
     text = "\n".join(output.get("text", "") for cell in notebook.cells for output in cell.get("outputs", []))
     assert text.count("At step") == 10  # the textbook's ten log lines
     assert "+    @tf.function" in text  # the diff of gradient_tape and tf_function
