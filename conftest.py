@@ -6,11 +6,15 @@ every installed framework, in the one order that is safe in one process (fitways
 and splits TensorFlow's CPU into four logical devices before TensorFlow initialises them.
 """
 
+import os
 import sys
 
 import pytest
 
 from fitways.frameworks import FRAMEWORKS, LOAD_ORDER
+from tests import session
+
+session.record_process_starts()  # the fast tier's last test checks that no test started a process
 
 FRAMEWORK_MODULES = {"tensorflow", "keras", "jax", "torch"}  # numpy is light, and the pure tests use it
 LOGICAL_CPUS = 4  # stand-ins for other devices: the device-plumbing tests, and 1, 2 and 4 replicas
@@ -66,9 +70,40 @@ def pytest_configure(config):
         config.option.benchmark_disable = True
 
 
+def fast_tier(config):
+    """Whether this session is the fast tier, `pytest -m "not slow"`: no framework, no process."""
+    return " ".join((config.getoption("markexpr") or "").split()) == "not slow"
+
+
+@pytest.hookimpl(wrapper=True)  # a wrapper: before xdist's own pytest_cmdline_main reads -n
+def pytest_cmdline_main(config):
+    """Plain `pytest` runs on several cores (pytest-xdist), one test file per worker at a time so that a
+    file's module fixtures and traced runners are built once; `-n N` chooses, `-p no:xdist` turns it off.
+    (Not in addopts: `-n` there would be an unknown option under `-p no:xdist`.)"""
+    # a worker runs this hook too, and must never start workers of its own (that would multiply without end)
+    worker = hasattr(config, "workerinput") or "PYTEST_XDIST_WORKER" in os.environ
+    if not worker and getattr(config.option, "numprocesses", "absent") is None and config.option.dist == "no":
+        config.option.numprocesses, config.option.dist = "auto", "loadfile"
+    return (yield)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config):
+    """How many workers -n auto starts: none for the fast tier (it must start no process, and takes
+    seconds), for a collection, or when benchmarks measure (timings must not share cores); else one per
+    core, at most 4 (each worker loads every framework, ~1.5 GB)."""
+    if fast_tier(config) or config.option.collectonly:
+        return 0
+    if config.getoption("benchmark_only") or config.getoption("benchmark_enable"):
+        return 0
+    return min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, 4)
+
+
 def pytest_collection_modifyitems(config, items):
-    """`pytest --benchmark-only` deselects every test that is not a benchmark, so its output is the
+    """Tests marked session_end run after every other test (the fast tier's final check).
+    `pytest --benchmark-only` deselects every test that is not a benchmark, so its output is the
     tables and one summary line, not one "Skipping non-benchmark" line per test."""
+    items.sort(key=lambda item: item.get_closest_marker("session_end") is not None)  # stable: order kept
     if not config.getoption("benchmark_only"):
         return
     kept = [item for item in items if "benchmark" in getattr(item, "fixturenames", ())]

@@ -91,4 +91,6 @@ def markdown_speed(document):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from fitways.signals import run_command
+
+    sys.exit(run_command(main))

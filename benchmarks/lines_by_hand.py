@@ -159,4 +159,6 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from fitways.signals import run_command
+
+    sys.exit(run_command(main))

@@ -18,6 +18,7 @@ import textwrap
 from benchmarks.benchmark_table import summarize
 from fitways.cli import docstring
 from fitways.output import prepare_terminal
+from fitways.signals import run_command
 
 USAGE = ("usage: python -m benchmarks.summarize [--wide] BENCHMARK_JSON [LIMIT_JSON]  (from pytest "
          "--benchmark-only --benchmark-json=...; python -m benchmarks.limit)")
@@ -68,8 +69,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main(sys.argv[1:]))
-    except KeyboardInterrupt:
-        print("\ninterrupted", file=sys.stderr)
-        sys.exit(130)
+    sys.exit(run_command(main))

@@ -245,4 +245,6 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    from fitways.signals import run_command
+
+    raise SystemExit(run_command(main))

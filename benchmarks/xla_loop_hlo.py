@@ -17,7 +17,9 @@ import sys
 from collections import Counter
 
 from benchmarks.hlo import computations, opcode, short
+from fitways.cli import Parser, docstring
 from fitways.frameworks import load
+from fitways.signals import run_command
 from impls.problem import Config, make_data
 
 BATCH_SIZES = [256, 4096]
@@ -127,7 +129,9 @@ def print_body(hlo):
     print()
 
 
-def main():
+def main(argv=None):
+    parser = Parser(prog="python benchmarks/xla_loop_hlo.py", description=docstring(__file__).split("\n\n")[0])
+    parser.parse_args(argv)  # no options: --help, and anything else is refused before the measurement
     load(["jax", "tensorflow", "numba"])
     for batch_size in BATCH_SIZES:
         config = Config(samples=SAMPLES, batch_size=batch_size, updates=1000)
@@ -156,4 +160,4 @@ def kernels(hlo):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_command(main))

@@ -93,6 +93,11 @@ def parse(argv):
     problem = PROBLEMS[args.problem]
     setup = {name: getattr(args, name) for name in ("samples", "batch_size", "lr", "noise", "seed", "loss")}
     setup = {name: value for name, value in setup.items() if value is not None} | {"updates": args.updates}
+    if args.baseline is not None and args.baseline not in problem.trainers:
+        parser.error(
+            f"--baseline {args.baseline}: --problem {problem.name} has no lesson of that name "
+            f"(it has {', '.join(problem.trainers)})"
+        )
     try:
         setup |= problem_setup(args, problem, PROBLEMS)
         config = problem.Config(**setup)
@@ -138,7 +143,7 @@ def main(argv=None):
         if args.check_gradients:
             names, notes = gradient_checkable(problem, names, notes, named=bool(args.trainers))
         check_replicas_apply(problem, names, args.replicas)
-        check_environment(problem, names, args.device, config.samples)
+        check_environment(problem, names, args.device, config.samples, config)
         load_frameworks(problem.trainers[name].framework for name in names)
         runs, device_notes = plan_runs(problem, names, args.device)
         runs, scale_notes = check_scale(problem, config, runs, args.replicas, named=bool(args.trainers))

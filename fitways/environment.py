@@ -10,15 +10,22 @@ Each would otherwise stop a run midway with a traceback, or with nothing at all:
                            line is shown (in the run itself the quiet import would hide it)
     JAX_PLATFORMS          the backends JAX may start; one it cannot start, or no CPU for a CPU run
 
+check_variables() checks every such variable that is set, for every installed framework that reads it,
+before any command does its work (fitways.signals.run_command).
+
 and the memory a run's --samples needs against what the machine has available. check(problem, names,
 device, samples) raises UsageError (one line naming the variable, exit 2) for the first problem.
 """
 
+import functools
+import importlib.util
 import json
 import os
 import subprocess
 import sys
 import tempfile
+
+import numpy as np
 
 from fitways.cli import UsageError
 from fitways.frameworks import FRAMEWORKS
@@ -38,17 +45,25 @@ BYTES_PER_SAMPLE = 56
 FRAMEWORK_BYTES_PER_SAMPLE = 10
 
 
-def check(problem, names, device, samples):
+# What a run keeps beyond its data, measured on a network of 196,609 parameters: the trajectory,
+# 4.6 GB at 1,000 updates (~24 bytes per parameter per update: the float32 log,
+# its float64 copy and the reference's); the float64 replay of one update, 4.2 GB at batch 2048 (~11
+# bytes per sample per parameter: four batch × H float64 arrays, H ≈ parameters / 3).
+TRAJECTORY_BYTES = 24
+REPLAY_BYTES = 11
+
+
+def check(problem, names, device, samples, config=None):
     """UsageError for the first environment variable that would break the runs of `problem`'s trainers
-    `names` on `device`, or for a --samples the available memory cannot hold."""
+    `names` on `device`, or for a run the available memory cannot hold: --samples, and with `config`
+    the trajectory and the float64 replay too."""
     frameworks = {problem.trainers[name].framework for name in names}
     check_memory(samples, len(frameworks - {"numpy"}))
+    if config is not None:
+        check_run_memory(problem, config, len(names))
     check_temporary_directory()
-    if "torch_compile" in names and os.environ.get("TORCH_COMPILE_DISABLE") == "1":  # the one torch.compile lesson
-        raise UsageError(
-            "TORCH_COMPILE_DISABLE=1 turns torch.compile off, and torch_compile is its lesson: "
-            "unset it, or leave torch_compile out (--impl ...)"
-        )
+    check_compilers(problem, names)
+    check_keras_precision(names)
     if "tensorflow" in frameworks:
         check_tf_config()
     for variable, readers in FLAGS.items():
@@ -56,6 +71,79 @@ def check(problem, names, device, samples):
             check_start_up(variable, framework)
     if "jax" in frameworks:
         check_jax_platforms(device)
+
+
+JAX_PLATFORM_NAMES = {"cpu", "gpu", "cuda", "rocm", "tpu", "metal", "METAL", "iree", "interpreter"}
+
+
+# What is measured is what is labelled: a variable that switches a compiler off would leave its lessons
+# running uncompiled under the compiled way's name. Each: (who reads it, what it switches off, which
+# trainers need that compiler).
+COMPILER_SWITCHES = {
+    "NUMBA_DISABLE_JIT": ("numba's JIT", lambda name, entry: entry.framework == "numba"),
+    "JAX_DISABLE_JIT": ("jax.jit", lambda name, entry: entry.framework == "jax"),
+    "TORCH_COMPILE_DISABLE": ("torch.compile", lambda name, entry: name == "torch_compile"),
+    "TORCHDYNAMO_DISABLE": ("torch.compile", lambda name, entry: name == "torch_compile"),
+}
+TRUE = {"1", "true", "yes", "on", "t", "y"}  # how numba, JAX and PyTorch read a switch (numba: any non-zero int)
+
+
+def switched_on(value):
+    value = (value or "").strip().lower()
+    return value in TRUE or (value.lstrip("+-").isdigit() and int(value) != 0)
+
+
+def check_compilers(problem, names):
+    """UsageError when a variable that switches a compiler off is set and a trainer that needs it runs."""
+    for variable, (compiler, needs) in COMPILER_SWITCHES.items():
+        value = os.environ.get(variable)
+        if not switched_on(value):
+            continue
+        affected = [name for name in names if needs(name, problem.trainers[name])]
+        if affected:
+            raise UsageError(
+                f"{variable}={value} turns {compiler} off, and {', '.join(affected)} would run uncompiled under "
+                f"the compiled way's name: unset it, or leave {'them' if len(affected) > 1 else 'it'} out (--impl ...)"
+            )
+
+
+def keras_config_path():
+    """Where Keras 3 reads its configuration: $KERAS_HOME/keras.json, else ~/.keras/keras.json."""
+    home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
+    return os.path.join(home, "keras.json")
+
+
+def check_keras_precision(names):
+    """UsageError when a Keras configuration sets floatx other than float32 and a Keras lesson runs: the
+    lessons train in float32, and Keras would build its weights in the configured type."""
+    if not any(name.startswith("keras_fit") for name in names):
+        return
+    path = keras_config_path()
+    try:
+        with open(path) as file:
+            floatx = json.load(file).get("floatx", "float32")
+    except (OSError, ValueError, AttributeError):
+        return  # no file, or one Keras itself will complain about
+    if floatx != "float32":
+        raise UsageError(
+            f"{path} sets floatx to {floatx}, and the Keras lessons train in float32: set it to float32, "
+            "or point KERAS_HOME at another directory"
+        )
+
+
+def check_variables():
+    """UsageError for the first variable that is set and that an installed framework refuses at start-up,
+    whatever the command will run: a command that would load the framework later fails now, in one line.
+    Costs a child process per variable set (cached: compare.py's own check reuses it)."""
+    check_tf_config()
+    for variable, readers in FLAGS.items():
+        for framework in readers:
+            if importlib.util.find_spec(framework) is not None:
+                check_start_up(variable, framework)
+    text = os.environ.get("JAX_PLATFORMS", "")
+    unknown = [name for name in text.split(",") if name.strip() and name.strip() not in JAX_PLATFORM_NAMES]
+    if unknown and importlib.util.find_spec("jax") is not None:  # (which of the known ones start: check_jax_platforms)
+        raise UsageError(f"JAX_PLATFORMS={text}: JAX has no platform {unknown[0].strip()!r} (it knows cpu, gpu, tpu)")
 
 
 def available_bytes():
@@ -73,6 +161,24 @@ def check_memory(samples, frameworks):
         raise UsageError(
             f"--samples {samples} needs about {needed / 1e9:.1f} GB of memory, and {available / 1e9:.1f} GB is "
             "available here: use fewer samples"
+        )
+
+
+def run_bytes(problem, config, trainers):
+    """(bytes of the trajectories, bytes of the float64 replay of one update) a run of `trainers` needs."""
+    parameters = sum(int(np.size(value)) for value in problem.start(config).values())
+    trajectory = config.updates * parameters * (TRAJECTORY_BYTES + 4 * max(trainers - 1, 0))
+    return trajectory, config.batch_size * parameters * REPLAY_BYTES
+
+
+def check_run_memory(problem, config, trainers):
+    trajectory, replay = run_bytes(problem, config, trainers)
+    available = available_bytes()
+    if available is not None and trajectory + replay > available:
+        raise UsageError(
+            f"{config.updates} updates of {trainers} trainer(s) keep about {trajectory / 1e9:.1f} GB of trajectory and "
+            f"the float64 replay of one batch needs about {replay / 1e9:.1f} GB; {available / 1e9:.1f} GB is available "
+            "here: use fewer --updates, a smaller --batch-size or fewer parameters"
         )
 
 
@@ -101,8 +207,12 @@ def check_tf_config():
 
 def check_start_up(variable, framework):
     """Start the framework in a child with the flags; its last line if it refuses them."""
-    if not os.environ.get(variable):
-        return
+    if os.environ.get(variable):
+        _check_start_up(variable, os.environ[variable], framework)
+
+
+@functools.cache
+def _check_start_up(variable, value, framework):
     try:
         child = subprocess.run(
             [sys.executable, "-c", START_UP[framework]],
@@ -118,7 +228,7 @@ def check_start_up(variable, framework):
     if child.returncode != 0:
         lines = [line for line in child.stderr.splitlines() if variable in line] or child.stderr.splitlines()[-1:]
         said = lines[-1].split("] ", 1)[-1].strip() if lines else f"exit status {child.returncode}"
-        raise UsageError(f"{variable}={os.environ[variable]}: {framework} will not start with it ({said})")
+        raise UsageError(f"{variable}={value}: {framework} will not start with it ({said})")
 
 
 def check_jax_platforms(device):

@@ -194,12 +194,11 @@ def machine_description(framework_names=()):
     """What a timing was measured on: the CPU, each framework's GPUs and versions, Python."""
     import platform
 
-    cpu = platform.processor() or platform.machine()
-    try:
+    try:  # before platform.processor(), which on Linux starts `uname -p`
         with open("/proc/cpuinfo") as info:
             cpu = next(line.split(":", 1)[1].strip() for line in info if line.startswith("model name"))
     except (OSError, StopIteration):
-        pass
+        cpu = platform.processor() or platform.machine()
     described = {"cpu": f"{cpu}, {os.cpu_count()} cores", "python": platform.python_version()}
     for name in dict.fromkeys(["numpy", *framework_names]):
         framework = FRAMEWORKS[name]

@@ -24,9 +24,20 @@ MAX_RELATIVE_ERROR = 1e-4  # float32 arithmetic over a batch, with room to spare
 
 
 def step(problem, config, params, x, y):
-    """h for this point: STEP, scaled up with the residuals' root mean square."""
+    """h for this point: the problem's own (problem.finite_difference_step, chosen from its loss's
+    curvature), else STEP scaled up with the residuals' root mean square (right for a quadratic loss)."""
+    own = getattr(problem, "finite_difference_step", None)
+    if own is not None:
+        return own(config, params, x, y)
     residual = problem.predict(config, params, x) - y
     return STEP * max(1.0, float(np.sqrt(np.mean(residual**2))))
+
+
+def step_description(problem):
+    """How h is chosen, for the check's header line."""
+    if getattr(problem, "finite_difference_step", None) is not None:
+        return f"h = {STEP:g}, the problem's own step"
+    return f"h = {STEP:g} × max(1, rms residual)"
 
 
 def finite_difference(problem, config, params, x, y, h=None):

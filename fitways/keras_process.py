@@ -18,16 +18,19 @@ import importlib
 import inspect
 import json
 import os
+import selectors
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
 
 from fitways.processes import die_with_parent, kill, spawn
+
+REPLY_SECONDS = 600  # a request that is not training (build: the backend's first import and tracing)
+SECONDS_PER_UPDATE = 0.1  # generous: the slowest Keras backend update measured here is ~2 ms
 
 
 class BackendError(RuntimeError):
@@ -48,18 +51,29 @@ class BackendProcess:
 
     def __init__(self, backend):
         self.backend = backend
-        self.folder = tempfile.TemporaryDirectory(prefix=f"fitways-keras-{backend}-")
-        self.log = open(Path(self.folder.name) / "stderr", "w+b")  # closed in close()
+        # its stderr, in a file with no name (unlinked at creation): nothing is left behind, even when
+        # this process is killed outright
+        self.log = private_file()  # closed in close()
         self.process = spawn(
             [sys.executable, "-m", "fitways.keras_process"], self.log, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             KERAS_BACKEND=backend,
         )  # fmt: skip
         atexit.register(self.close)
 
-    def call(self, **request):
+    def call(self, seconds=REPLY_SECONDS, **request):
+        """One request, one reply; a child that does not answer within `seconds` (hung, stopped) is
+        killed and the call fails (its trainer's row says FAILED, the others and the JSON go on)."""
         try:
             self.process.stdin.write((json.dumps(request) + "\n").encode())
             self.process.stdin.flush()
+            with selectors.DefaultSelector() as selector:
+                selector.register(self.process.stdout, selectors.EVENT_READ)
+                if not selector.select(timeout=seconds):
+                    kill(self.process)
+                    raise BackendError(
+                        f"the Keras {self.backend} process did not answer {request['op']!r} within {seconds:.0f} s "
+                        "(hung or stopped), so it was ended" + self.stderr()
+                    )
             line = self.process.stdout.readline()
         except BrokenPipeError:
             line = b""
@@ -80,7 +94,28 @@ class BackendProcess:
         kill(self.process)
         for stream in (self.process.stdin, self.process.stdout, self.log):
             stream.close()
-        self.folder.cleanup()
+
+
+def train_seconds(config, calls=1):
+    """How long a train() request may take before its child counts as hung: sized from the work."""
+    return REPLY_SECONDS + calls * config.updates * SECONDS_PER_UPDATE
+
+
+def private_file():
+    """A temporary file with no name: removed by the system when the last descriptor closes, whoever
+    dies first. A full or unwritable temporary directory is one clear line."""
+    try:
+        return tempfile.TemporaryFile()
+    except OSError as error:
+        raise BackendError(
+            f"cannot create a file in the temporary directory ({tempfile.gettempdir()}): {error.strerror or error}; "
+            "set TMPDIR to a writable directory with free space"
+        ) from None
+
+
+def readable_path(file):
+    """A path another process can open to read `file` while this one holds it open (Linux's /proc)."""
+    return f"/proc/{os.getpid()}/fd/{file.fileno()}"
 
 
 def _name(kind):
@@ -116,18 +151,24 @@ class RemoteTrainer:
 
     def __init__(self, backend, cls, config, data, framework, device):
         self.config, self.backend = config, BackendProcess.of(backend)
-        path = Path(self.backend.folder.name) / f"data{id(self)}.npz"
-        np.savez(path, **{field.name: getattr(data, field.name) for field in dataclasses.fields(data)})
-        self.id = self.backend.call(
-            op="build", trainer=_name(cls), config_type=_name(type(config)), config=config.asdict(),
-            data_type=_name(type(data)), data=str(path), framework=framework.name, device=device,
-        )  # fmt: skip
-        path.unlink()
+        with private_file() as file:  # the data, under no name: nothing to remove if either process dies
+            try:
+                np.savez(file, **{field.name: getattr(data, field.name) for field in dataclasses.fields(data)})
+                file.flush()
+            except OSError as error:
+                raise BackendError(
+                    f"cannot write the data for the Keras {backend} process to the temporary directory "
+                    f"({tempfile.gettempdir()}): {error.strerror or error}"
+                ) from None
+            self.id = self.backend.call(
+                op="build", trainer=_name(cls), config_type=_name(type(config)), config=config.asdict(),
+                data_type=_name(type(data)), data=readable_path(file), framework=framework.name, device=device,
+            )  # fmt: skip
         for name in list(inspect.signature(cls.reset).parameters)[1:]:  # the parameters, by the lesson's names
             setattr(self, name, RemoteParameter(self, name))
 
-    def call(self, op, **arguments):
-        return self.backend.call(op=op, id=self.id, **arguments)
+    def call(self, op, seconds=REPLY_SECONDS, **arguments):
+        return self.backend.call(seconds, op=op, id=self.id, **arguments)
 
     def reset(self, *parameters):
         self.call("reset", parameters=[_wire(value) for value in parameters])
@@ -136,7 +177,7 @@ class RemoteTrainer:
         return _host(self.call("loss_and_gradient", x=_wire(x), y=_wire(y)))
 
     def train(self, log=None):
-        result = self.call("train", keep_log=log is not None)
+        result = self.call("train", train_seconds(self.config), keep_log=log is not None)
         for update, loss, *parameters in result["rows"]:
             log(update, loss, *_host(parameters))
         return _host(result["final"])

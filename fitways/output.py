@@ -133,16 +133,19 @@ PROGRESS_SECONDS = 10.0  # a run still going after this long says so, and again 
 
 
 @contextlib.contextmanager
-def still_running(every=None):
+def still_running(every=None, doing="training", own_line=False):
     """While inside, every `every` seconds (PROGRESS_SECONDS) stderr gets "… still training, 20 s ...":
     a trainer that runs for hours shows it is alive without a word from the lesson, and the line it
-    continues (run_all's "[1/3] gradient_tape on cpu ...") still ends with its time."""
+    continues (run_all's "[1/3] gradient_tape on cpu ...") still ends with its time. With own_line (no
+    line to continue: the reference's replay, a gradient check), the lines stand alone, and only when
+    the work takes longer than `every`."""
     every = every or PROGRESS_SECONDS
     done, started = threading.Event(), time.perf_counter()
 
     def tick():
         while not done.wait(every):
-            warn(f"\n  still training, {time.perf_counter() - started:.0f} s ...", end="")
+            said = f"still {doing}, {time.perf_counter() - started:.0f} s ..."
+            warn(said) if own_line else warn(f"\n  {said}", end="")
 
     ticker = threading.Thread(target=tick, daemon=True)
     ticker.start()
@@ -199,14 +202,19 @@ def _working_directory_exists():
 
 
 def directory_problem(path):
-    """Why `path` cannot be a directory we write into (created if missing), checked before a run; None if it can."""
+    """Why `path` cannot be a directory we write into (created by the run if missing), checked before a
+    run; None if it can. Creates nothing: a run refused later leaves no directory behind."""
     if not path:
         return "must name a directory, got an empty path"
     if os.path.exists(path) and not os.path.isdir(path):
         return f"{path}: is not a directory"
+    existing = os.path.abspath(path)
+    while not os.path.exists(existing):  # the nearest ancestor that exists must let us create the rest
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        return f"{path}: {existing} is not a directory"
     try:
-        os.makedirs(path, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path, prefix=".fitways-check-"):
+        with tempfile.NamedTemporaryFile(dir=existing, prefix=".fitways-check-"):
             pass
     except OSError as error:
         return f"{path}: cannot write there ({error.strerror or error})"
@@ -247,7 +255,9 @@ def write_atomically(path, write):
             mode = 0o666 & ~umask  # what open() would have given, not mkstemp's 0600
         os.chmod(temporary, mode)
         os.replace(temporary, target)
-    except OSError as error:
+    except BaseException as error:  # any failure (a plotting error, Ctrl-C) leaves no temporary file behind
         if temporary and os.path.exists(temporary):
             os.unlink(temporary)
-        raise OutputError(f"cannot write {path}: {error.strerror or error}") from None
+        if isinstance(error, OSError):
+            raise OutputError(f"cannot write {path}: {error.strerror or error}") from None
+        raise

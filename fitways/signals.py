@@ -27,11 +27,26 @@ def _exit(signum, frame):
 
 
 def run_command(main, argv=None):
-    """main(argv) as a process's exit status: SIGTERM and SIGHUP clean up on the way out, a stdout
-    that could not be written is reported (exit 1), Ctrl-C is one line and 130."""
+    """main(argv) as a process's exit status, the one way every command ends (compare.py, each script in
+    benchmarks/, each `python -m fitways.<tool>`): SIGTERM and SIGHUP clean up on the way out; stdout and
+    stderr are guarded (a reader that left, a full disk: fitways.output.prepare_terminal); an environment
+    variable that a framework refuses is one line and exit 2 before any work (fitways.environment.
+    check_variables; not for --help); a UsageError is one line and 2; a stdout that could not be written
+    is reported (exit 1); Ctrl-C is one line and 130."""
+    from fitways.cli import UsageError
+    from fitways.environment import check_variables
+    from fitways.output import prepare_terminal
+
     end_cleanly()
+    prepare_terminal()
+    argv = sys.argv[1:] if argv is None else argv
     try:
+        if not {"-h", "--help"} & set(argv):
+            check_variables()
         return exit_status(main(argv))
+    except UsageError as error:
+        warn(f"error: {error}")
+        return 2
     except KeyboardInterrupt:
         warn("\ninterrupted")
         return 130

@@ -9,6 +9,7 @@ the table and the JSON) and the others still run; Ctrl-C still stops everything.
 
 import contextlib
 import math
+import os
 import sys
 import textwrap
 import time
@@ -73,7 +74,7 @@ def finite(value, spec=".7f"):
 
 
 def check_gradients(problem, config, data, runs, json_path):
-    from fitways.gradcheck import MAX_RELATIVE_ERROR, STEP, check, passes, random_points
+    from fitways.gradcheck import MAX_RELATIVE_ERROR, check, passes, random_points, step_description
     from fitways.report import write_json
     from fitways.runner import Runner
 
@@ -81,15 +82,23 @@ def check_gradients(problem, config, data, runs, json_path):
     count = sum(len(value.reshape(-1)) for value in points[0][0].values())
     print(textwrap.fill(
         f"gradient check, {problem.name}, loss {config.loss}: each trainer's gradient ({count} numbers) vs float64 "
-        f"central differences (h = {STEP:g} × max(1, rms residual)) at {len(points)} random points on batches "
+        f"central differences ({step_description(problem)}) at {len(points)} random points on batches "
         f"of {config.batch_size}", 100, break_on_hyphens=False,
     ))  # fmt: skip
     shown = problem.parameters[:2]  # the first numbers of the first two parameters, for a person to compare
     print(f"{'trainer':<17} {'device':<11} " + "  ".join(f"{'d' + n:>13} {'numeric':>13}" for n in shown) + f"  {'rel. error':>10}")
     results, failures = [], 0
     for name, device in runs:
-        runner = Runner(problem, name, config, data, device)
-        for row in check(runner, points):
+        try:  # a trainer that fails loses its own check only: the others and the JSON go on
+            runner = Runner(problem, name, config, data, device)
+            with still_running(doing=f"checking {name}'s gradient", own_line=True):  # the network's grows as H²
+                rows = check(runner, points)
+        except Exception as error:  # noqa: BLE001
+            failures += 1
+            print(f"{name:<17} {device:<11} FAILED: {one_line(error)}")
+            results.append({"trainer": name, "device": device, "failed": one_line(error), "passed": False})
+            continue
+        for row in rows:
             ok = passes(row["error"])
             failures += not ok
             cells = "  ".join(
@@ -104,6 +113,8 @@ def check_gradients(problem, config, data, runs, json_path):
         print(f"PASS: all {total} gradients agree with finite differences to within {MAX_RELATIVE_ERROR:g} (relative)")
     if json_path:
         for result in results:  # a non-finite number is reported as null, its check as failed
+            if "failed" in result:
+                continue
             for key in ("parameters", "gradient", "finite_difference"):
                 result[key] = {n: as_json(v) for n, v in result[key].items()}
             result["error"] = finite_or_none(result["error"])
@@ -131,7 +142,8 @@ def train_and_report(problem, config, data, runs, notes, options):
     from fitways.registry import framework_of
     from fitways.report import add_speedups, print_table, run_document, write_json
 
-    reference = problem.reference(config, data)
+    with still_running(doing="computing the float64 reference", own_line=True):  # the network's is a replay of every update
+        reference = problem.reference(config, data)
     baseline = options.baseline or BASELINE
     profile = options.profile if any(problem.trainers[name].framework == "tensorflow" for name, _ in runs) else None
     if options.profile and not profile:
@@ -150,11 +162,17 @@ def train_and_report(problem, config, data, runs, notes, options):
         machine = machine_description(frameworks)
         write_json(options.json, run_document(problem, config, reference, rows, machine, notes, baseline))
         warn(f"wrote {options.json}")
-    if options.plot:
+    drawn = [r for r in rows if "error" not in r]
+    if options.plot and not drawn:
+        warn(f"error: --plot {options.plot}: nothing to draw, no run finished")  # the table says why each failed
+    elif options.plot:
         from fitways.plots import plot_comparison
 
-        plot_comparison(options.plot, problem, config, data, reference, [r for r in rows if "error" not in r], trajectories)
+        plot_comparison(options.plot, problem, config, data, reference, drawn, trajectories)
         warn(f"wrote {options.plot}")
+    if profile and not profile_written(profile):
+        warn(f"error: --profile {profile}: the directory vanished or holds no trace after the run")
+        return 1
     return 0 if rows and all(r["converged"] for r in rows) else 1
 
 
@@ -167,8 +185,14 @@ def profiling(logdir):
         return
     import tensorflow as tf
 
+    os.makedirs(logdir, exist_ok=True)  # created now, not by the argument check: a refused run leaves none
     tf.profiler.experimental.start(logdir)
     try:
         yield
     finally:
         tf.profiler.experimental.stop()
+
+
+def profile_written(folder):
+    """Whether TensorFlow's profiler left a trace under `folder` (it says nothing when it could not)."""
+    return os.path.isdir(folder) and any(files for _, _, files in os.walk(folder))

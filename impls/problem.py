@@ -22,6 +22,7 @@ from fitways.problem import (
     InBackendProcess,
     Problem,
     Reference,
+    best_fit,
     distance,
     lessons,
     loss_of_residual,
@@ -116,12 +117,18 @@ class Config(Schedule):
         super().__post_init__()
         for name in ("true_W", "true_b", "W0", "b0"):
             object.__setattr__(self, name, float32_number(name, getattr(self, name)))
-        largest_y = 5 * abs(self.true_W) + abs(self.true_b) + self.noise
-        if largest_y > MAX_ABS_Y:
-            raise ValueError(
-                f"--noise {self.noise:g} makes |y| up to {largest_y:.1e}, whose square overflows float32 "
-                f"(|y| must stay below {MAX_ABS_Y:.1e})"
-            )
+        require_y_fits(self.noise, 5 * abs(self.true_W) + abs(self.true_b))
+
+
+def require_y_fits(noise, largest_clean_y):
+    """Every problem's y = curve(x) + noise·u′ must keep its square inside float32: `largest_clean_y`
+    bounds |curve(x)| over x in [−5, 5]."""
+    largest_y = largest_clean_y + noise
+    if largest_y > MAX_ABS_Y:
+        raise ValueError(
+            f"--noise {noise:g} makes |y| up to {largest_y:.1e}, whose square overflows float32 "
+            f"(|y| must stay below {MAX_ABS_Y:.1e})"
+        )
 
 
 def require_int(name, value):
@@ -159,6 +166,11 @@ def sample(config, curve):
     x = 10.0 * rng.random(config.samples) - 5.0
     y = curve(x) + config.noise * rng.random(config.samples)
     return Data(x.astype(np.float32), y.astype(np.float32))
+
+
+def noise_variance(config):
+    """The variance of the noise `sample` adds, noise·u′ with u′ ~ U[0, 1): noise²/12. No model can fit it."""
+    return config.noise**2 / 12
 
 
 def make_data(config):
@@ -238,16 +250,19 @@ class Line(Problem):
         return f"true line y = {config.true_W:g}x − {-config.true_b:g}"
 
     def reference(self, config, data):
-        """The least-squares line through the samples trained on, in closed form: the (W, b) no trainer
-        can beat on the mean squared error. With residuals below huber_delta it is the Huber optimum
-        too. With fewer than two distinct x every line through the mean of y fits as well: no one answer."""
+        """The (W, b) no trainer can beat on the configured loss over the samples trained on: the
+        least-squares line in closed form, or under --loss huber Huber's own optimum (best_fit). With
+        fewer than two distinct x every line through the best constant fits as well: no one answer."""
         x, y = self.trained(config, data)
         if np.ptp(x) == 0:
-            return Reference(None, loss_of_residual(config, y - y.mean()), label="fit")
-        design = np.stack([x, np.ones(len(x))], axis=1)
-        (W, b), *_ = np.linalg.lstsq(design, y, rcond=None)
+            (b,) = best_fit(config, np.ones((len(x), 1)), y)  # the best constant: the mean, or Huber's location
+            return Reference(None, loss_of_residual(config, b - y), label="fit")
+        W, b = best_fit(config, np.stack([x, np.ones(len(x))], axis=1), y)
         params = {"W": np.float64(W), "b": np.float64(b)}
         return Reference(params, self.loss(config, params, x, y), label="fit")
+
+    def fit_name(self, config):
+        return "Huber optimum" if config.loss == "huber" else "closed-form fit"
 
     def textbook_log(self, config, every=15, out=print):
         return textbook_log(config, every, out)
@@ -263,7 +278,8 @@ class Line(Problem):
                                              "their mean fits them"))  # fmt: skip
         else:
             W, b = reference.parameters["W"], reference.parameters["b"]
-            lines.append(("closed-form fit", f"W = {W:.5f}, b = {b:.5f}  (float64 least squares, same data)"))
+            how = "float64 Huber, by IRLS" if config.loss == "huber" else "float64 least squares"
+            lines.append((self.fit_name(config), f"W = {W:.5f}, b = {b:.5f}  ({how}, same data)"))
         return lines
 
     def converged_means(self, config, reference):
@@ -272,17 +288,17 @@ class Line(Problem):
         widest = max(float(tolerance(value)) for value in reference.parameters.values())
         scaled = f" (here up to {widest:.2g}: 16 float32 steps at this size)" if widest > 2 * TOLERANCE else ""
         return (
-            f"|W − W*| and |b − b*| both < {TOLERANCE}{scaled} for the closed-form fit (W*, b*), "
-            "the best this data supports"
+            f"|W − W*| and |b − b*| both < {TOLERANCE}{scaled} for the {self.fit_name(config)} (W*, b*), "
+            "the best this data supports" + (" under huber" if config.loss == "huber" else "")
         )
 
     def success(self, config, reference):
         if reference.parameters is None:
             return "each at the best loss any line reaches on the samples it trained on"
         if distance(reference.parameters, self.truth(config)) < TOLERANCE:
-            return f"W ≈ {config.true_W:g}, b ≈ {config.true_b:g}, next to the closed-form fit"
+            return f"W ≈ {config.true_W:g}, b ≈ {config.true_b:g}, next to the {self.fit_name(config)}"
         W, b = reference.parameters["W"], reference.parameters["b"]
-        return f"next to the closed-form fit W* = {W:.6g}, b* = {b:.6g} (the noise moved it off the true line)"
+        return f"next to the {self.fit_name(config)} W* = {W:.6g}, b* = {b:.6g} (the noise moved it off the true line)"
 
 
 PROBLEM = Line()

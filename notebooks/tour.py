@@ -30,7 +30,19 @@ import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-ROOT = Path.cwd() if (Path.cwd() / "impls").is_dir() else Path.cwd().parent  # opened from notebooks/ or the root
+
+def repository_root():
+    """The checkout: the working directory or a folder above it, else where an importable fitways lives."""
+    for folder in [Path.cwd(), *Path.cwd().parents]:
+        if (folder / "impls").is_dir() and (folder / "fitways").is_dir():
+            return folder
+    import importlib.util
+
+    harness = importlib.util.find_spec("fitways")  # installed (pip install -e .) or on PYTHONPATH
+    return Path(harness.origin).resolve().parent.parent
+
+
+ROOT = repository_root()  # opened from anywhere: notebooks/, the root, or elsewhere
 sys.path.insert(0, str(ROOT))
 os.chdir(ROOT)
 

@@ -3,6 +3,12 @@
 import functools
 import importlib.util
 import json
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 
@@ -67,3 +73,34 @@ def strict_json(text):
         raise ValueError(f"non-finite number in JSON: {constant}")
 
     return json.loads(text, parse_constant=reject)
+
+
+# A child started from a background job (`pytest &`) inherits an ignored SIGINT, and Python then never
+# raises KeyboardInterrupt: this launcher puts SIGINT back to its default, then becomes the command.
+SIGINT_RESTORED = "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.executable, [sys.executable, *sys.argv[1:]])"  # fmt: skip
+
+
+def interrupted(argv, once, cwd, timeout=60):
+    """Run `python argv...`, send it SIGINT (Ctrl-C) once `once` appears on its stderr, and return
+    (exit status, stderr). Every wait is bounded by `timeout`; the child is killed and its pipes closed
+    whatever happens, so a failure here cannot leak into a later test."""
+    with subprocess.Popen(
+        [sys.executable, "-c", SIGINT_RESTORED, *argv], cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    ) as process:
+        try:
+            err, deadline = b"", time.monotonic() + timeout
+            with selectors.DefaultSelector() as selector:
+                selector.register(process.stderr, selectors.EVENT_READ)
+                while once.encode() not in err and time.monotonic() < deadline:
+                    if selector.select(timeout=max(deadline - time.monotonic(), 0)):
+                        chunk = os.read(process.stderr.fileno(), 4096)
+                        if not chunk:
+                            break  # it ended before saying it
+                        err += chunk
+            process.send_signal(signal.SIGINT)
+            _, rest = process.communicate(timeout=timeout)
+            return process.returncode, (err + rest).decode(errors="replace")
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()

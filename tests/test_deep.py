@@ -147,6 +147,7 @@ def test_a_setup_the_machine_or_the_lessons_cannot_run_is_one_clear_error(setup,
     assert message in str(error.value) and "\n" not in str(error.value)
 
 
+@pytest.mark.slow  # starts processes
 @pytest.mark.parametrize(
     "argv, message",
     [
@@ -278,6 +279,7 @@ def test_the_study_command_writes_its_json_and_plot(tmp_path):
         assert ours["loss_after_one_pass"] == pytest.approx(theirs["loss_after_one_pass"], rel=1e-6)
 
 
+@pytest.mark.slow  # starts processes
 def test_the_study_commands_reject_a_bad_path_in_one_line():
     for module, flag in (("benchmarks.vanishing_gradients", "--plot"), ("benchmarks.lines_by_hand", "--json")):
         done = subprocess.run(
@@ -304,6 +306,7 @@ def test_the_speed_table_has_a_row_per_lesson_with_its_median_and_range():
     assert "3 repeats" in table and "a CPU" in table
 
 
+@pytest.mark.slow  # starts processes
 def test_the_depth_command_without_a_task_is_one_line_and_exit_2():
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks.depth"], cwd=ROOT, capture_output=True, text=True, timeout=60

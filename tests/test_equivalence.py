@@ -70,6 +70,7 @@ FLOOR_ATOL = 5e-7  # measured: at most 3.6e-7 (two float32 steps at W ≈ 2, whe
 FLOOR_CONFIGS = {**CONFIGS, "batch 4096": Config(samples=2**16, batch_size=4096, updates=64)}
 
 
+@pytest.mark.slow
 @pytest.mark.skipif("numba_loop" not in INSTALLED, reason="numba is not installed")
 @pytest.mark.parametrize("config", FLOOR_CONFIGS.values(), ids=FLOOR_CONFIGS.keys())
 def test_the_floor_follows_numpy_to_two_float32_steps(config):

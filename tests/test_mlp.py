@@ -101,6 +101,7 @@ def test_compare_trains_every_network_lesson_converged(capsys):
     assert "16 tanh units, 49 parameters" in out
 
 
+@pytest.mark.slow  # starts processes
 @pytest.mark.parametrize(
     "argv, message",
     [

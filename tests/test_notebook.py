@@ -49,11 +49,14 @@ def test_the_notebook_uses_the_public_surface_only():
 
 
 @pytest.mark.slow
-def test_the_tour_runs_top_to_bottom():
+def test_the_tour_runs_top_to_bottom(tmp_path, monkeypatch):
+    """From a working directory outside the checkout, fitways importable through PYTHONPATH."""
     from nbclient import NotebookClient
 
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [ROOT, os.environ.get("PYTHONPATH")])))
+    monkeypatch.chdir(tmp_path)
     notebook = nbformat.read(NOTEBOOK, as_version=4)
-    NotebookClient(notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": ROOT}}).execute()
+    NotebookClient(notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
     text = "\n".join(output.get("text", "") for output in outputs(notebook))
     assert text.count("At step") == 10  # the textbook's ten log lines
     assert "+    @tf.function" in text  # the diff of gradient_tape and tf_function

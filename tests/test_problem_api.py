@@ -152,6 +152,7 @@ def test_a_problem_folder_gets_the_checks_and_the_benchmarks():
     assert passed >= 1 + 2 + 2 + 6 + 2, result.stdout[-1000:]
 
 
+@pytest.mark.slow  # starts a process
 def test_a_package_to_search_that_is_not_there_is_one_line_and_exit_2():
     done = subprocess.run([sys.executable, "compare.py", "--help"], cwd=ROOT, capture_output=True, text=True,
                           env={**PLANE_ENV, "FITWAYS_PROBLEMS": "no_such_package"}, timeout=120)  # fmt: skip

@@ -6,14 +6,19 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def collect(*argv):
+    # without the xdist worker's variables: under them pytest-benchmark takes the child for a worker
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTEST_XDIST", "PYTEST_CURRENT"))}
     return subprocess.run([sys.executable, "-m", "pytest", "--co", "-q", "-p", "no:cacheprovider", *argv],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120)  # fmt: skip
+                          cwd=ROOT, capture_output=True, text=True, timeout=120, env=env)  # fmt: skip
 
 
+@pytest.mark.slow  # starts processes
 def test_benchmark_only_deselects_every_other_test():
     done = collect(
         "--benchmark-only", "tests/test_layout.py", "benchmarks/bench_trainers.py", "-k", "layout or cpu-16-numpy"

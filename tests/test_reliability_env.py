@@ -52,6 +52,7 @@ def refused(capsys, argv):
 # 3. stdout failures: the run goes on, the files asked for are written, the exit status means something
 
 
+@pytest.mark.slow  # starts processes
 @pytest.mark.parametrize(
     "redirect, status",
     [("| head -1", 0), (">&-", 0), (">/dev/full", 1)],
@@ -226,6 +227,7 @@ def test_help_needs_no_docstring_at_run_time(monkeypatch, capsys, name, argv):
     assert docstring(module.__file__).split("\n")[0].split(":")[0] in capsys.readouterr().out
 
 
+@pytest.mark.slow  # starts processes
 def test_scripts_run_as_modules_from_elsewhere_and_compare_under_python_isolated(tmp_path):
     """The scripts in benchmarks/ are modules of the checkout (python -m benchmarks.NAME), found through
     PYTHONPATH from any directory: no script edits sys.path."""

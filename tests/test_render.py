@@ -23,6 +23,7 @@ def test_the_regions_are_up_to_date(capsys):
     assert render.main(["--check"]) == 0, capsys.readouterr().out + " — run python -m benchmarks.render"
 
 
+@pytest.mark.slow  # starts a process
 def test_no_framework_is_loaded_by_rendering():
     """In a fresh process: rendering and checking read JSON, they never start a framework."""
     code = "import sys, benchmarks.render as r; r.main(['--check']); print(sorted({'tensorflow', 'jax', 'torch', 'keras'} & set(sys.modules)))"

@@ -1,15 +1,11 @@
 """The batch-size sweep script, on a small grid: it measures, checks convergence and draws."""
 
 import os
-import signal
-import subprocess
-import sys
-import time
 
 import pytest
 
 from benchmarks import sweep_batch_size
-from tests.helpers import strict_json
+from tests.helpers import interrupted, strict_json
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -34,20 +30,10 @@ def test_bad_input_is_one_line_and_exit_2(capsys, argv):
 
 @pytest.mark.slow
 def test_ctrl_c_says_interrupted_and_exits_130(tmp_path):
-    process = subprocess.Popen(
-        [sys.executable, "-m", "benchmarks.sweep_batch_size", "--out", str(tmp_path / "s.png"), "--impl", "numpy_manual",
-         "--repeat", "50"],  # fmt: skip
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    line, deadline = "", time.time() + 60
-    while "numpy_manual on cpu" not in line and time.time() < deadline:
-        line += process.stderr.read(1)
-    process.send_signal(signal.SIGINT)
-    _, err = process.communicate(timeout=60)
-    assert process.returncode == 130 and err.strip().endswith("interrupted") and "Traceback" not in err
+    """Also from a background job (tests.helpers.interrupted restores the SIGINT it would ignore)."""
+    argv = ["-m", "benchmarks.sweep_batch_size", "--out", str(tmp_path / "s.png"), "--impl", "numpy_manual", "--repeat", "50"]
+    status, err = interrupted(argv, once="numpy_manual on cpu", cwd=ROOT)
+    assert status == 130 and err.strip().endswith("interrupted") and "Traceback" not in err
 
 
 @pytest.mark.slow

@@ -58,8 +58,9 @@ import dataclasses
 
 import numpy as np
 
-from fitways.problem import TOLERANCE, Problem, Reference, lessons, loss_of_residual
+from fitways.problem import Problem, lessons
 from impls import problem as line
+from impls.mlp.problem import AgainstTheBestLine
 
 INITS = ("glorot", "naive")
 MIN_LAYERS = 2  # one tanh layer is the network problem, impls/mlp/
@@ -152,14 +153,13 @@ TRAINERS = lessons(__package__, {
 })  # fmt: skip
 
 
-class Deep(Problem):
+class Deep(AgainstTheBestLine, Problem):
     name = "deep"
     summary = "--layers L tanh layers of --hidden H units each, fit to y = sin(x)"
     Config = Config
     trainers = TRAINERS
     parameters = ("W1", "b1", "Wh", "bh", "w2", "b2")
     equivalence = (1e-5, 2e-5)  # rtol, atol: about 7× the largest drift measured (the docstring's table)
-    LEARNED = 10  # converged also means a loss ten times below the best straight line's, as for one layer
 
     def make_data(self, config):
         return make_data(config)
@@ -176,9 +176,7 @@ class Deep(Problem):
         by sgd_float64; and the best straight line, for the ceiling."""
         x, y = self.trained(config, data)
         params = sgd_float64(config, self.start(config), x, y)
-        design = np.stack([x, np.ones(len(x))], axis=1)
-        line_loss = loss_of_residual(config, design @ np.linalg.lstsq(design, y, rcond=None)[0] - y)
-        return Reference(params, self.loss(config, params, x, y), ceiling=line_loss / self.LEARNED, label="ref")
+        return self.verdict_reference(config, params, x, y)
 
     def textbook_log(self, config, every=15, out=print):
         return textbook_log(config, every, out)
@@ -189,17 +187,8 @@ class Deep(Problem):
             ("model", f"{config.layers} tanh layers of {config.hidden} units ({config.init} start), {count:,} parameters, "
                       f"fit to y = sin(x) (+ noise, mean {config.noise / 2:g})"),
             ("reference", f"the same {config.updates} updates replayed in float64 numpy: loss "
-                          f"{reference.loss:.3e}; the best straight line's: {reference.ceiling * self.LEARNED:.3e}"),
+                          f"{reference.loss:.3e}; the best straight line's: {reference.baseline_loss:.3e}"),
         ]  # fmt: skip
-
-    def converged_means(self, config, reference):
-        return (
-            f"every parameter within {TOLERANCE} of the float64 reference, and a loss below {reference.ceiling:.3e} "
-            f"({self.LEARNED}× below the best straight line's)"
-        )
-
-    def success(self, config, reference):
-        return f"each on the float64 reference's path, its loss {self.LEARNED}× below the best straight line's"
 
     def setup_line(self, config):
         return f"{super().setup_line(config)}, {config.layers} layers of {config.hidden}, {config.init} start"

@@ -1,0 +1,93 @@
+"""The Keras backend processes (fitways.keras_process) and the gradient check cannot lose or corrupt a
+result: a hung or stopped child is ended after a limit sized from the work, the data and the child's
+stderr live in files with no name, a full temporary directory is one line, and a failing trainer in
+--check-gradients loses its own check only."""
+
+import errno
+import json
+import signal
+import subprocess
+import sys
+import tempfile
+
+import pytest
+
+from fitways import gradcheck, keras_process, suite
+from fitways.keras_process import BackendError, BackendProcess
+from fitways.processes import spawn
+from impls.problem import Config
+from tests.helpers import LINE
+
+
+def silent_child(log):
+    """A stand-in for a backend process that never answers (hung)."""
+    child = object.__new__(BackendProcess)
+    child.backend, child.log = "jax", log
+    child.process = spawn([sys.executable, "-c", "import time; time.sleep(120)"], log, stdin=subprocess.PIPE,
+                          stdout=subprocess.PIPE)  # fmt: skip
+    return child
+
+
+@pytest.mark.slow  # starts a process
+@pytest.mark.parametrize("stopped", [False, True], ids=["hung", "stopped"])
+def test_a_child_that_does_not_answer_is_ended_after_its_limit(stopped):
+    """Before, call() read the child's stdout with no limit: the parent waited forever, no JSON."""
+    child = silent_child(keras_process.private_file())
+    try:
+        if stopped:
+            child.process.send_signal(signal.SIGSTOP)  # what Ctrl-Z or a debugger does to it
+        with pytest.raises(BackendError, match=r"did not answer 'ping' within 1 s \(hung or stopped\)"):
+            child.call(seconds=1, op="ping")
+        assert child.process.poll() is not None  # ended, not left behind
+    finally:
+        child.close()
+
+
+def test_the_train_limit_grows_with_the_work():
+    short, long = Config(updates=10), Config(updates=100_000)
+    assert keras_process.REPLY_SECONDS < keras_process.train_seconds(short) < keras_process.train_seconds(long)
+
+
+def test_the_temporary_files_have_no_name(tmp_path, monkeypatch):
+    """Before, the data (.npz) and the child's stderr lay in a directory that a killed parent left behind."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with keras_process.private_file() as file:
+        file.write(b"data")
+        file.flush()
+        assert list(tmp_path.iterdir()) == []
+        with open(keras_process.readable_path(file), "rb") as other:  # what the child opens
+            assert other.read() == b"data"
+
+
+def test_a_full_temporary_directory_is_one_clear_line(monkeypatch):
+    """Before, it read as a zipfile error from numpy's savez."""
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", full)
+    with pytest.raises(BackendError) as error:
+        keras_process.private_file()
+    message = str(error.value)
+    assert "No space left on device" in message and "set TMPDIR" in message and "\n" not in message
+
+
+def test_a_failing_trainer_loses_only_its_own_gradient_check(monkeypatch, capsys, tmp_path):
+    """Before, the first exception ended --check-gradients: every other trainer's check and the JSON lost."""
+    real, calls = gradcheck.check, []
+
+    def fails_once(runner, points):
+        calls.append(runner.name)
+        if len(calls) == 1:
+            raise RuntimeError("the backend process ended")
+        return real(runner, points)
+
+    monkeypatch.setattr(gradcheck, "check", fails_once)
+    config = Config(updates=5)
+    path = tmp_path / "g.json"
+    status = suite.check_gradients(LINE, config, LINE.make_data(config), [("numpy_manual", "cpu")] * 2, str(path))
+    out = capsys.readouterr().out
+    assert status == 1 and "FAILED: RuntimeError: the backend process ended" in out
+    results = json.loads(path.read_text())["results"]
+    assert results[0]["passed"] is False and "failed" in results[0]
+    assert len(results) > 1 and all(result["passed"] for result in results[1:])
