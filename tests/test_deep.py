@@ -180,7 +180,7 @@ def test_an_lr_that_diverges_is_reported_and_fails_the_run():
         "1",
     ]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 1 and "no: diverged at update" in done.stdout, done.stdout + done.stderr
+    assert done.returncode == 1 and "numpy_manual on CPU (numpy): diverged at update" in done.stdout, done.stdout + done.stderr
 
 
 # lines by hand
