@@ -13,7 +13,7 @@ Each markdown_* function here is pure: data read from docs/*.json in, markdown o
 as it reads (a missing file or key, a wrong type, NaN, a failed row is a RenderError naming the file
 and the key; the command prints it as one line and exits 2), and `escape` keeps text from the JSON
 from opening a cog region, an HTML comment or a table cell. Nothing here imports a framework or runs
-a trainer: --check only re-reads JSON. See RENDER.md in the docs for the convention.
+a trainer: --check only re-reads JSON. docs/10-trusting-the-numbers.md describes the convention.
 """
 
 import argparse

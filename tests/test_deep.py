@@ -73,8 +73,6 @@ def test_the_gradient_check_fails_a_backpropagation_with_one_layers_tanh_slope_d
     from fitways.problems import PROBLEMS
     from fitways.runner import Runner
 
-    if "deep" not in PROBLEMS:
-        pytest.skip("the harness does not find impls/deep/ on this branch (problems are discovered from issue 23 on)")
     problem, config = PROBLEMS["deep"], deep.Config(hidden=5, layers=3)
     data = problem.make_data(config)
     right = check(Runner(problem, "numpy_manual", config, data), random_points(problem, config, data))
