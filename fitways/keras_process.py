@@ -27,7 +27,7 @@ import time
 
 import numpy as np
 
-from fitways.processes import die_with_parent, kill, spawn
+from fitways.processes import die_with_parent, kill, spawn, stderr_tail
 
 REPLY_SECONDS = 600  # a request that is not training (build: the backend's first import and tracing)
 SECONDS_PER_UPDATE = 0.1  # generous: the slowest Keras backend update measured here is ~2 ms
@@ -84,11 +84,8 @@ class BackendProcess:
             raise BackendError(f"Keras on {self.backend}: {reply['error']}" + self.stderr())
         return reply["result"]
 
-    def stderr(self, tail=3000):
-        self.log.flush()
-        self.log.seek(0)
-        text = self.log.read().decode(errors="replace").strip()
-        return f"\n--- its stderr (last {tail} characters) ---\n{text[-tail:]}" if text else ""
+    def stderr(self):
+        return stderr_tail(self.log, "its")
 
     def close(self):
         kill(self.process)

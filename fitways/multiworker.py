@@ -26,7 +26,7 @@ import threading
 import time
 from pathlib import Path
 
-from fitways.processes import kill, spawn
+from fitways.processes import kill, spawn, stderr_tail
 
 WORKERS = 2
 # The time limit, sized from the work: a worker that has not finished by then is hung, not slow.
@@ -208,12 +208,5 @@ def stop_together(processes):
         signal.signal(signal.SIGTSTP, previous)
 
 
-def _stderr(logs, tail=3000):
-    parts = []
-    for index, log in enumerate(logs):
-        log.flush()
-        log.seek(0)
-        text = log.read().decode(errors="replace").strip()
-        if text:
-            parts.append(f"\n--- worker {index} stderr (last {tail} characters) ---\n{text[-tail:]}")
-    return "".join(parts)
+def _stderr(logs):
+    return "".join(stderr_tail(log, f"worker {index}") for index, log in enumerate(logs))
