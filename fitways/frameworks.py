@@ -53,16 +53,13 @@ class Numpy(Framework):
     cpu_only = True
 
     def placement(self, parameter):
-        return "CPU (numpy)"
+        return f"CPU ({self.name})"
 
 
 class Numba(Numpy):
     """numpy arrays in, machine code compiled for this CPU (through LLVM) running over them: no GPU."""
 
     name, label = "numba", "numba"
-
-    def placement(self, parameter):
-        return "CPU (numba)"
 
 
 class TensorFlow(Framework):
