@@ -107,18 +107,13 @@ def check_compilers(problem, names):
             )
 
 
-def keras_config_path():
-    """Where Keras 3 reads its configuration: $KERAS_HOME/keras.json, else ~/.keras/keras.json."""
-    home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
-    return os.path.join(home, "keras.json")
-
-
 def check_keras_precision(names):
     """UsageError when a Keras configuration sets floatx other than float32 and a Keras lesson runs: the
     lessons train in float32, and Keras would build its weights in the configured type."""
     if not any(name.startswith("keras_fit") for name in names):
         return
-    path = keras_config_path()
+    # where Keras 3 reads its configuration: $KERAS_HOME/keras.json, else ~/.keras/keras.json
+    path = os.path.join(os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras"), "keras.json")
     try:
         with open(path) as file:
             floatx = json.load(file).get("floatx", "float32")
