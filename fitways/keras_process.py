@@ -14,6 +14,7 @@ lesson does, dies with its launcher (fitways.processes) and ends when its stdin 
 
 import atexit
 import dataclasses
+import functools
 import importlib
 import inspect
 import json
@@ -212,10 +213,7 @@ def _serve(launcher):
                     data = _load(request["data_type"])(**arrays)
                 framework = FRAMEWORKS[request["framework"]]
                 framework.load()
-
-                def scope(framework=framework, device=request["device"]):
-                    return framework.device_scope(device)
-
+                scope = functools.partial(framework.device_scope, request["device"])
                 with scope():
                     trainer = _load(request["trainer"])(_load(request["config_type"])(**request["config"]), data)
                 built.append((trainer, framework, scope))
