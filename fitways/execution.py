@@ -7,6 +7,7 @@ test which way it is.
 
 import contextlib
 import dataclasses
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -62,14 +63,11 @@ class InProcess(Execution):
         return None if framework.gpus() else f"{framework.label} sees no GPU"
 
     def build(self, cls, config, data, framework, device, replicas):
-        def scope():
-            return framework.device_scope(device)
-
+        scope = functools.partial(framework.device_scope, device)
         with scope():  # parameters and data are created on the device
             return cls(config, data), scope
 
     def measure(self, problem, name, config, data, device, replicas, repeat):
-        """(Measurement, placed_on) of `repeat` steady-state runs at each of two lengths and a logged one."""
         from fitways.runner import Runner
         from fitways.timing import measure
 
