@@ -24,6 +24,7 @@ import sys
 import tempfile
 import threading
 import time
+import types
 from pathlib import Path
 
 from fitways.processes import kill, spawn, stderr_tail
@@ -173,15 +174,11 @@ def _wait(processes, logs, deadline, timeout):
         time.sleep(0.02)
 
 
-class _Stopped:
-    seconds = 0.0  # how long the launcher and its workers have been stopped (Ctrl-Z) so far
-
-
 @contextlib.contextmanager
 def stop_together(processes):
     """While inside, Ctrl-Z (SIGTSTP) stops the workers with the launcher, and they continue with it:
     they run in process groups of their own, which the terminal's Ctrl-Z does not reach."""
-    stopped = _Stopped()
+    stopped = types.SimpleNamespace(seconds=0.0)  # how long the launcher and its workers have been stopped so far
     if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGTSTP"):
         yield stopped  # signal handlers can be set from the main thread only
         return
