@@ -49,7 +49,6 @@ class MultiworkerResult:
     train_seconds: list  # each train() without a log inside worker 0, the first one tracing included
     other_seconds: dict  # {updates: [train() of a second length, timing.second_length's]}, when timed_runs > 1
     logged_seconds: float | None  # the logged run's
-    wall_seconds: float  # from launching the workers to having the result, start-up included
 
 
 class WorkerError(RuntimeError):
@@ -151,8 +150,7 @@ def _run_once(problem, name, config, workers, log, timed_runs, timeout):
                 log.close()
     rows = [tuple(row) for row in result["rows"]] if log else None
     other = {int(updates): seconds for updates, seconds in result["other_seconds"].items()}  # JSON keys are text
-    seconds, wall = result["train_seconds"], time.perf_counter() - start
-    return MultiworkerResult(tuple(result["final"]), rows, seconds, other, result["logged_seconds"], wall)
+    return MultiworkerResult(tuple(result["final"]), rows, result["train_seconds"], other, result["logged_seconds"])
 
 
 def _wait(processes, logs, deadline, timeout):
