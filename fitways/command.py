@@ -143,7 +143,7 @@ def main(argv=None):
         if args.check_gradients:
             names, notes = gradient_checkable(problem, names, notes, named=bool(args.trainers))
         check_replicas_apply(problem, names, args.replicas)
-        check_environment(problem, names, args.device, config.samples, config)
+        check_environment(problem, names, args.device, config)
         load_frameworks(problem.trainers[name].framework for name in names)
         runs, device_notes = plan_runs(problem, names, args.device)
         runs, scale_notes = check_scale(problem, config, runs, args.replicas, named=bool(args.trainers))
