@@ -94,9 +94,9 @@ class BackendProcess:
             stream.close()
 
 
-def train_seconds(config, calls=1):
+def train_seconds(config):
     """How long a train() request may take before its child counts as hung: sized from the work."""
-    return REPLY_SECONDS + calls * config.updates * SECONDS_PER_UPDATE
+    return REPLY_SECONDS + config.updates * SECONDS_PER_UPDATE
 
 
 def private_file():
