@@ -24,7 +24,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
 import numpy as np
 
@@ -186,12 +185,9 @@ class RemoteTrainer:
 
     def round_trip_seconds(self, calls=20):
         """The median time of a call that does nothing in the backend process: what each timed call adds."""
-        seconds = []
-        for _ in range(calls):
-            start = time.perf_counter()
-            self.backend.call(op="ping")
-            seconds.append(time.perf_counter() - start)
-        return statistics.median(seconds)
+        from fitways.timing import timed
+
+        return statistics.median(timed(lambda: self.backend.call(op="ping"))[1] for _ in range(calls))
 
 
 def _serve(launcher):
