@@ -126,7 +126,7 @@ def check_combinations(args, config):
         problem = directory_problem(args.profile)
         if problem:
             raise UsageError(f"--profile {problem}")
-    if args.json is not None and args.plot is not None and args.json == args.plot:
+    if args.json is not None and args.json == args.plot:
         raise UsageError("--json and --plot name the same file")
     if args.plot is not None:
         import importlib.util
