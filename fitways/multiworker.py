@@ -30,8 +30,8 @@ from pathlib import Path
 from fitways.processes import kill, spawn, stderr_tail
 
 WORKERS = 2
-# The time limit, sized from the work: a worker that has not finished by then is hung, not slow.
 WORKER = str(Path(__file__).with_name("worker.py"))  # what each worker process runs
+# The time limit, sized from the work: a worker that has not finished by then is hung, not slow.
 START_UP_SECONDS = 60.0  # importing TensorFlow and meeting the other workers: ≈5 s here, unloaded
 SECONDS_PER_UPDATE = 0.02  # an update across two workers takes ≈2 ms here: ten times that
 PORT_ATTEMPTS = 3
