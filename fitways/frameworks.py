@@ -109,11 +109,9 @@ class TensorFlow(Framework):
         without GPUs. Possible only before TensorFlow starts its runtime; afterwards the split it has
         stands. Returns how many logical CPUs there are."""
         tf = self.load()
-        try:
+        with contextlib.suppress(RuntimeError):  # "Virtual devices cannot be modified after being initialized"
             cpu = tf.config.list_physical_devices("CPU")[0]
             tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * count)
-        except RuntimeError:  # "Virtual devices cannot be modified after being initialized"
-            pass
         return len(tf.config.list_logical_devices("CPU"))
 
     def to_tensor(self, array):

@@ -66,10 +66,8 @@ class GuardedStream:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, fd)
         os.close(devnull)
-        try:
+        with contextlib.suppress(OSError):
             self.stream.flush()  # what was still buffered goes to /dev/null
-        except OSError:
-            pass
 
     def __getattr__(self, name):
         return getattr(self.stream, name)
