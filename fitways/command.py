@@ -126,7 +126,7 @@ def check_combinations(args, config):
         problem = directory_problem(args.profile)
         if problem:
             raise UsageError(f"--profile {problem}")
-    if args.json is not None and args.plot is not None and args.json == args.plot:
+    if args.json is not None and args.json == args.plot:
         raise UsageError("--json and --plot name the same file")
     if args.plot is not None:
         import importlib.util
@@ -143,7 +143,7 @@ def main(argv=None):
         if args.check_gradients:
             names, notes = gradient_checkable(problem, names, notes, named=bool(args.trainers))
         check_replicas_apply(problem, names, args.replicas)
-        check_environment(problem, names, args.device, config.samples, config)
+        check_environment(problem, names, args.device, config)
         load_frameworks(problem.trainers[name].framework for name in names)
         runs, device_notes = plan_runs(problem, names, args.device)
         runs, scale_notes = check_scale(problem, config, runs, args.replicas, named=bool(args.trainers))

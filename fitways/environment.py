@@ -11,10 +11,9 @@ Each would otherwise stop a run midway with a traceback, or with nothing at all:
     JAX_PLATFORMS          the backends JAX may start; one it cannot start, or no CPU for a CPU run
 
 check_variables() checks every such variable that is set, for every installed framework that reads it,
-before any command does its work (fitways.signals.run_command).
-
-and the memory a run's --samples needs against what the machine has available. check(problem, names,
-device, samples) raises UsageError (one line naming the variable, exit 2) for the first problem.
+before any command does its work (fitways.signals.run_command). check(problem, names, device, config)
+checks them for one run, and the memory the run needs against what the machine has available; each
+raises UsageError (one line naming the variable, exit 2) for the first problem.
 """
 
 import functools
@@ -53,14 +52,11 @@ TRAJECTORY_BYTES = 24
 REPLAY_BYTES = 11
 
 
-def check(problem, names, device, samples, config=None):
+def check(problem, names, device, config):
     """UsageError for the first environment variable that would break the runs of `problem`'s trainers
-    `names` on `device`, or for a run the available memory cannot hold: --samples, and with `config`
-    the trajectory and the float64 replay too."""
+    `names` on `device`, or for a run the available memory cannot hold."""
     frameworks = {problem.trainers[name].framework for name in names}
-    check_memory(samples, len(frameworks - {"numpy"}))
-    if config is not None:
-        check_run_memory(problem, config, len(names))
+    check_memory(problem, config, len(names), len(frameworks - {"numpy"}))
     check_temporary_directory()
     check_compilers(problem, names)
     check_keras_precision(names)
@@ -107,18 +103,13 @@ def check_compilers(problem, names):
             )
 
 
-def keras_config_path():
-    """Where Keras 3 reads its configuration: $KERAS_HOME/keras.json, else ~/.keras/keras.json."""
-    home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
-    return os.path.join(home, "keras.json")
-
-
 def check_keras_precision(names):
     """UsageError when a Keras configuration sets floatx other than float32 and a Keras lesson runs: the
     lessons train in float32, and Keras would build its weights in the configured type."""
     if not any(name.startswith("keras_fit") for name in names):
         return
-    path = keras_config_path()
+    # where Keras 3 reads its configuration: $KERAS_HOME/keras.json, else ~/.keras/keras.json
+    path = os.path.join(os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras"), "keras.json")
     try:
         with open(path) as file:
             floatx = json.load(file).get("floatx", "float32")
@@ -155,12 +146,24 @@ def available_bytes():
         return None
 
 
-def check_memory(samples, frameworks):
-    needed, available = samples * (BYTES_PER_SAMPLE + frameworks * FRAMEWORK_BYTES_PER_SAMPLE), available_bytes()
-    if available is not None and needed > available:
+def check_memory(problem, config, trainers, frameworks):
+    """UsageError when the available memory cannot hold the data of --samples (a copy for each of
+    `frameworks` besides numpy's), or the trajectories of `trainers` and the float64 replay of one update."""
+    available = available_bytes()
+    if available is None:
+        return
+    needed = config.samples * (BYTES_PER_SAMPLE + frameworks * FRAMEWORK_BYTES_PER_SAMPLE)
+    if needed > available:
         raise UsageError(
-            f"--samples {samples} needs about {needed / 1e9:.1f} GB of memory, and {available / 1e9:.1f} GB is "
+            f"--samples {config.samples} needs about {needed / 1e9:.1f} GB of memory, and {available / 1e9:.1f} GB is "
             "available here: use fewer samples"
+        )
+    trajectory, replay = run_bytes(problem, config, trainers)
+    if trajectory + replay > available:
+        raise UsageError(
+            f"{config.updates} updates of {trainers} trainer(s) keep about {trajectory / 1e9:.1f} GB of trajectory and "
+            f"the float64 replay of one batch needs about {replay / 1e9:.1f} GB; {available / 1e9:.1f} GB is available "
+            "here: use fewer --updates, a smaller --batch-size or fewer parameters"
         )
 
 
@@ -169,17 +172,6 @@ def run_bytes(problem, config, trainers):
     parameters = sum(int(np.size(value)) for value in problem.start(config).values())
     trajectory = config.updates * parameters * (TRAJECTORY_BYTES + 4 * max(trainers - 1, 0))
     return trajectory, config.batch_size * parameters * REPLAY_BYTES
-
-
-def check_run_memory(problem, config, trainers):
-    trajectory, replay = run_bytes(problem, config, trainers)
-    available = available_bytes()
-    if available is not None and trajectory + replay > available:
-        raise UsageError(
-            f"{config.updates} updates of {trainers} trainer(s) keep about {trajectory / 1e9:.1f} GB of trajectory and "
-            f"the float64 replay of one batch needs about {replay / 1e9:.1f} GB; {available / 1e9:.1f} GB is available "
-            "here: use fewer --updates, a smaller --batch-size or fewer parameters"
-        )
 
 
 def check_temporary_directory():

@@ -7,6 +7,7 @@ test which way it is.
 
 import contextlib
 import dataclasses
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +18,7 @@ class Execution:
     """A way to run a trainer: the few questions callers ask it. Subclasses answer them."""
 
     arguments: tuple[str, ...] = ("config", "data")  # what the lesson's Trainer(...) takes
+    split_across = ""  # what each batch is split across ("replicas", "workers"); "": not split
 
     def not_here(self) -> str | None:
         """Why the harness cannot build the trainer in this process (log its trajectory, check its
@@ -36,6 +38,8 @@ class Execution:
 
     def batch_problem(self, config, count: int) -> str | None:
         """Why config.batch_size cannot work with `count` replicas, or None."""
+        if self.split_across and config.batch_size % count:
+            return f"--batch-size {config.batch_size} does not split evenly across {count} {self.split_across}"
         return None
 
     def device_problem(self, framework, device: str, count: int) -> str | None:
@@ -59,14 +63,11 @@ class InProcess(Execution):
         return None if framework.gpus() else f"{framework.label} sees no GPU"
 
     def build(self, cls, config, data, framework, device, replicas):
-        def scope():
-            return framework.device_scope(device)
-
+        scope = functools.partial(framework.device_scope, device)
         with scope():  # parameters and data are created on the device
             return cls(config, data), scope
 
     def measure(self, problem, name, config, data, device, replicas, repeat):
-        """(Measurement, placed_on) of `repeat` steady-state runs at each of two lengths and a logged one."""
         from fitways.runner import Runner
         from fitways.timing import measure
 
@@ -81,17 +82,13 @@ class Mirrored(InProcess):
     """Data-parallel in this process: a tf.distribute strategy over `replicas` devices of one kind."""
 
     arguments = ("config", "data", "devices")  # devices: one replica on each
+    split_across = "replicas"
 
     def replicas_problem(self, count):
         return None
 
     def replicas(self, framework, device, asked=None):
         return asked or (len(framework.gpus()) if device == "gpu" else DEFAULT_CPU_REPLICAS)
-
-    def batch_problem(self, config, count):
-        if config.batch_size % count:
-            return f"--batch-size {config.batch_size} does not split evenly across {count} replicas"
-        return None
 
     def device_problem(self, framework, device, count):
         """On the CPU this splits TensorFlow's CPU into `count` logical devices, which must happen
@@ -107,6 +104,8 @@ class Mirrored(InProcess):
 class Workers(Execution):
     """In `count` worker processes of their own (fitways.multiworker), timed inside the workers."""
 
+    split_across = "workers"
+
     def not_here(self):
         return "it trains in worker processes"
 
@@ -121,11 +120,6 @@ class Workers(Execution):
 
     def gpu_problem(self, framework):
         return "its worker processes train on their CPUs"
-
-    def batch_problem(self, config, count):
-        if config.batch_size % count:
-            return f"--batch-size {config.batch_size} does not split evenly across {count} workers"
-        return None
 
     def measure(self, problem, name, config, data, device, replicas, repeat):
         from fitways import multiworker

@@ -53,16 +53,13 @@ class Numpy(Framework):
     cpu_only = True
 
     def placement(self, parameter):
-        return "CPU (numpy)"
+        return f"CPU ({self.name})"
 
 
 class Numba(Numpy):
     """numpy arrays in, machine code compiled for this CPU (through LLVM) running over them: no GPU."""
 
     name, label = "numba", "numba"
-
-    def placement(self, parameter):
-        return "CPU (numba)"
 
 
 class TensorFlow(Framework):
@@ -112,11 +109,9 @@ class TensorFlow(Framework):
         without GPUs. Possible only before TensorFlow starts its runtime; afterwards the split it has
         stands. Returns how many logical CPUs there are."""
         tf = self.load()
-        try:
+        with contextlib.suppress(RuntimeError):  # "Virtual devices cannot be modified after being initialized"
             cpu = tf.config.list_physical_devices("CPU")[0]
             tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * count)
-        except RuntimeError:  # "Virtual devices cannot be modified after being initialized"
-            pass
         return len(tf.config.list_logical_devices("CPU"))
 
     def to_tensor(self, array):

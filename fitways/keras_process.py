@@ -14,6 +14,7 @@ lesson does, dies with its launcher (fitways.processes) and ends when its stdin 
 
 import atexit
 import dataclasses
+import functools
 import importlib
 import inspect
 import json
@@ -23,11 +24,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
 import numpy as np
 
-from fitways.processes import die_with_parent, kill, spawn
+from fitways.processes import die_with_parent, kill, spawn, stderr_tail
 
 REPLY_SECONDS = 600  # a request that is not training (build: the backend's first import and tracing)
 SECONDS_PER_UPDATE = 0.1  # generous: the slowest Keras backend update measured here is ~2 ms
@@ -84,11 +84,8 @@ class BackendProcess:
             raise BackendError(f"Keras on {self.backend}: {reply['error']}" + self.stderr())
         return reply["result"]
 
-    def stderr(self, tail=3000):
-        self.log.flush()
-        self.log.seek(0)
-        text = self.log.read().decode(errors="replace").strip()
-        return f"\n--- its stderr (last {tail} characters) ---\n{text[-tail:]}" if text else ""
+    def stderr(self):
+        return stderr_tail(self.log, "its")
 
     def close(self):
         kill(self.process)
@@ -96,9 +93,9 @@ class BackendProcess:
             stream.close()
 
 
-def train_seconds(config, calls=1):
+def train_seconds(config):
     """How long a train() request may take before its child counts as hung: sized from the work."""
-    return REPLY_SECONDS + calls * config.updates * SECONDS_PER_UPDATE
+    return REPLY_SECONDS + config.updates * SECONDS_PER_UPDATE
 
 
 def private_file():
@@ -188,12 +185,9 @@ class RemoteTrainer:
 
     def round_trip_seconds(self, calls=20):
         """The median time of a call that does nothing in the backend process: what each timed call adds."""
-        seconds = []
-        for _ in range(calls):
-            start = time.perf_counter()
-            self.backend.call(op="ping")
-            seconds.append(time.perf_counter() - start)
-        return statistics.median(seconds)
+        from fitways.timing import timed
+
+        return statistics.median(timed(lambda: self.backend.call(op="ping"))[1] for _ in range(calls))
 
 
 def _serve(launcher):
@@ -215,10 +209,7 @@ def _serve(launcher):
                     data = _load(request["data_type"])(**arrays)
                 framework = FRAMEWORKS[request["framework"]]
                 framework.load()
-
-                def scope(framework=framework, device=request["device"]):
-                    return framework.device_scope(device)
-
+                scope = functools.partial(framework.device_scope, request["device"])
                 with scope():
                     trainer = _load(request["trainer"])(_load(request["config_type"])(**request["config"]), data)
                 built.append((trainer, framework, scope))

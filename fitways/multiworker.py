@@ -24,13 +24,14 @@ import sys
 import tempfile
 import threading
 import time
+import types
 from pathlib import Path
 
-from fitways.processes import kill, spawn
+from fitways.processes import kill, spawn, stderr_tail
 
 WORKERS = 2
-# The time limit, sized from the work: a worker that has not finished by then is hung, not slow.
 WORKER = str(Path(__file__).with_name("worker.py"))  # what each worker process runs
+# The time limit, sized from the work: a worker that has not finished by then is hung, not slow.
 START_UP_SECONDS = 60.0  # importing TensorFlow and meeting the other workers: ≈5 s here, unloaded
 SECONDS_PER_UPDATE = 0.02  # an update across two workers takes ≈2 ms here: ten times that
 PORT_ATTEMPTS = 3
@@ -48,7 +49,6 @@ class MultiworkerResult:
     train_seconds: list  # each train() without a log inside worker 0, the first one tracing included
     other_seconds: dict  # {updates: [train() of a second length, timing.second_length's]}, when timed_runs > 1
     logged_seconds: float | None  # the logged run's
-    wall_seconds: float  # from launching the workers to having the result, start-up included
 
 
 class WorkerError(RuntimeError):
@@ -150,8 +150,7 @@ def _run_once(problem, name, config, workers, log, timed_runs, timeout):
                 log.close()
     rows = [tuple(row) for row in result["rows"]] if log else None
     other = {int(updates): seconds for updates, seconds in result["other_seconds"].items()}  # JSON keys are text
-    seconds, wall = result["train_seconds"], time.perf_counter() - start
-    return MultiworkerResult(tuple(result["final"]), rows, seconds, other, result["logged_seconds"], wall)
+    return MultiworkerResult(tuple(result["final"]), rows, result["train_seconds"], other, result["logged_seconds"])
 
 
 def _wait(processes, logs, deadline, timeout):
@@ -173,15 +172,11 @@ def _wait(processes, logs, deadline, timeout):
         time.sleep(0.02)
 
 
-class _Stopped:
-    seconds = 0.0  # how long the launcher and its workers have been stopped (Ctrl-Z) so far
-
-
 @contextlib.contextmanager
 def stop_together(processes):
     """While inside, Ctrl-Z (SIGTSTP) stops the workers with the launcher, and they continue with it:
     they run in process groups of their own, which the terminal's Ctrl-Z does not reach."""
-    stopped = _Stopped()
+    stopped = types.SimpleNamespace(seconds=0.0)  # how long the launcher and its workers have been stopped so far
     if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGTSTP"):
         yield stopped  # signal handlers can be set from the main thread only
         return
@@ -208,12 +203,5 @@ def stop_together(processes):
         signal.signal(signal.SIGTSTP, previous)
 
 
-def _stderr(logs, tail=3000):
-    parts = []
-    for index, log in enumerate(logs):
-        log.flush()
-        log.seek(0)
-        text = log.read().decode(errors="replace").strip()
-        if text:
-            parts.append(f"\n--- worker {index} stderr (last {tail} characters) ---\n{text[-tail:]}")
-    return "".join(parts)
+def _stderr(logs):
+    return "".join(stderr_tail(log, f"worker {index}") for index, log in enumerate(logs))

@@ -66,10 +66,8 @@ class GuardedStream:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, fd)
         os.close(devnull)
-        try:
+        with contextlib.suppress(OSError):
             self.stream.flush()  # what was still buffered goes to /dev/null
-        except OSError:
-            pass
 
     def __getattr__(self, name):
         return getattr(self.stream, name)
@@ -185,7 +183,12 @@ def path_problem(path, suffix):
     longest = limit - TEMPORARY_NAME_EXTRA  # the temporary file beside it must fit too
     if len(os.fsencode(os.path.basename(target))) > longest:
         return f"{path}: file name longer than {longest} bytes"
-    try:  # the only sure test: create a file there
+    return _cannot_create(path, folder)
+
+
+def _cannot_create(path, folder):
+    """Why no file can be created in `folder`, or None: the only sure test is to create one there."""
+    try:
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".fitways-check-"):
             pass
     except OSError as error:
@@ -213,12 +216,7 @@ def directory_problem(path):
         existing = os.path.dirname(existing)
     if not os.path.isdir(existing):
         return f"{path}: {existing} is not a directory"
-    try:
-        with tempfile.NamedTemporaryFile(dir=existing, prefix=".fitways-check-"):
-            pass
-    except OSError as error:
-        return f"{path}: cannot write there ({error.strerror or error})"
-    return None
+    return _cannot_create(path, existing)
 
 
 def write_atomically(path, write):

@@ -4,6 +4,7 @@ fitways.keras_process's backend processes share.
     spawn(argv, log, **env)  →  a Popen in its own process group, stdout and stdin as asked
     die_with_parent(pid)      first thing in the child: SIGKILL when the launcher dies
     kill(process)             the child's whole process group, then reap it
+    stderr_tail(log, whose)   the end of what a child wrote to its stderr file, for an error message
 """
 
 import ctypes
@@ -53,3 +54,12 @@ def kill(process):
         except ProcessLookupError:  # it exited just now
             pass
     process.wait()
+
+
+def stderr_tail(log, whose, tail=3000):
+    """The last `tail` characters a child wrote to its stderr file `log`, under a header naming `whose`
+    stderr it is; "" when it wrote nothing."""
+    log.flush()
+    log.seek(0)
+    text = log.read().decode(errors="replace").strip()
+    return f"\n--- {whose} stderr (last {tail} characters) ---\n{text[-tail:]}" if text else ""

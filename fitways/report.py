@@ -4,6 +4,8 @@ import json
 import math
 import textwrap
 
+import numpy as np
+
 from fitways.checks import TOLERANCE, distance, diverging, finite_or_none, verdict
 from fitways.output import warn, write_atomically
 
@@ -64,14 +66,9 @@ def fmt(value, spec):
     if value is None:
         return "—"
     if isinstance(value, list):
-        flat = list(_flatten(value))
+        flat = np.ravel(value).tolist()
         return f"[{', '.join(format(n, spec) for n in flat)}]" if len(flat) <= 3 else f"({len(flat)} numbers)"
     return format(value, spec)
-
-
-def _flatten(value):
-    for item in value:
-        yield from _flatten(item) if isinstance(item, list) else (item,)
 
 
 def ratio(value):

@@ -7,21 +7,19 @@ import sys
 
 from fitways.output import exit_status, warn
 
-ENDING = ("SIGTERM", "SIGHUP")
+ENDING = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]  # those this system has
 
 
 def end_cleanly():
     """Call first thing in a command: SIGTERM and SIGHUP raise SystemExit(128 + number) where the
     program is, so that every `finally` and `with` on the way out runs."""
-    for name in ENDING:
-        if hasattr(signal, name):
-            signal.signal(getattr(signal, name), _exit)
+    for signum in ENDING:
+        signal.signal(signum, _exit)
 
 
 def _exit(signum, frame):
-    for name in ENDING:  # a second signal while cleaning up ends the process at once, as before
-        if hasattr(signal, name):
-            signal.signal(getattr(signal, name), signal.SIG_DFL)
+    for ending in ENDING:  # a second signal while cleaning up ends the process at once, as before
+        signal.signal(ending, signal.SIG_DFL)
     warn(f"\n{signal.Signals(signum).name}: stopping")
     sys.exit(128 + signum)
 

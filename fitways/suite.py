@@ -87,26 +87,24 @@ def check_gradients(problem, config, data, runs, json_path):
     ))  # fmt: skip
     shown = problem.parameters[:2]  # the first numbers of the first two parameters, for a person to compare
     print(f"{'trainer':<17} {'device':<11} " + "  ".join(f"{'d' + n:>13} {'numeric':>13}" for n in shown) + f"  {'rel. error':>10}")
-    results, failures = [], 0
+    results = []
     for name, device in runs:
         try:  # a trainer that fails loses its own check only: the others and the JSON go on
             runner = Runner(problem, name, config, data, device)
             with still_running(doing=f"checking {name}'s gradient", own_line=True):  # the network's grows as H²
                 rows = check(runner, points)
         except Exception as error:  # noqa: BLE001
-            failures += 1
             print(f"{name:<17} {device:<11} FAILED: {one_line(error)}")
             results.append({"trainer": name, "device": device, "failed": one_line(error), "passed": False})
             continue
         for row in rows:
             ok = passes(row["error"])
-            failures += not ok
             cells = "  ".join(
                 f"{finite(first(row['gradient'][n])):>13} {finite(first(row['finite_difference'][n])):>13}" for n in shown
             )
             print(f"{name:<17} {runner.placed_on():<11} {cells}  {finite(row['error'], '.1e'):>10}{'' if ok else '  FAIL'}")
             results.append({"trainer": name, "device": device, "placed_on": runner.placed_on(), **row, "passed": ok})
-    total = len(results)
+    total, failures = len(results), sum(not result["passed"] for result in results)
     if failures:
         print(f"FAIL: {failures} of {total} gradients differ from finite differences by more than {MAX_RELATIVE_ERROR:g}")
     else:

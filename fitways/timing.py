@@ -128,14 +128,14 @@ def measure(runner, repeat, runner_for):
     logged = []
     for _ in range(min(repeat, LOGGED_RUNS)):
         runner.reset()
-        logged.append(timed(runner.trajectory))
+        logged.append(timed(runner.trajectory)[1])
     return Measurement(
         final=final,
         trajectory=trajectory,
         updates=runner.config.updates,
         first_seconds=first_seconds,
         run_seconds=run_seconds,
-        logged_seconds=[seconds for _, seconds in logged],
+        logged_seconds=logged,
     )
 
 

@@ -22,6 +22,7 @@ def work(result_path):
     import numpy as np
 
     from fitways.problems import PROBLEMS
+    from fitways.timing import timed
 
     options = json.loads(os.environ["FITWAYS_CONFIG"])
     problem = PROBLEMS[options["problem"]]
@@ -36,9 +37,7 @@ def work(result_path):
         # config that differs in updates only: its Python loop reads config.updates at every train().
         trainer.config = run_config
         trainer.reset(*start_values)
-        start = time.perf_counter()
-        final = trainer.train()  # on the host: training is over when the clock stops
-        return final, time.perf_counter() - start
+        return timed(trainer.train)  # the parameters come back on the host: training is over when the clock stops
 
     final, first = timed_run(config)
     seconds, other_seconds = [first], {}  # type: list[float], dict[int, list[float]]
