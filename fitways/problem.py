@@ -7,7 +7,7 @@ impls/<name>/problem.py for every further one) that exports
                 reference, log line; PROBLEM.trainers is the table below
     TRAINERS    {trainer name: Entry}, made by lessons(__package__, {name: (framework, summary[, way])})
 
-fitways.problems finds them; /work/wt/PLUGIN.md (docs) says the whole recipe. This module imports
+fitways.problems finds them; README.md's "Add a problem" gives the recipe. This module imports
 nothing heavier than numpy, so that a problem.py which the lessons import stays quick to import.
 """
 
@@ -23,7 +23,7 @@ from fitways.execution import IN_PROCESS, MIRRORED, TWO_WORKERS, Execution, InBa
 __all__ = [
     "LOSS_TOLERANCE", "MAX_UPDATES", "TOLERANCE", "distance", "tolerance",  # limits and what converged_means may quote
     "IN_PROCESS", "MIRRORED", "TWO_WORKERS", "Workers", "InBackendProcess",  # the ways to run, for a table's rows
-    "Entry", "Problem", "Reference", "lessons", "loss_of_residual",
+    "Entry", "Problem", "Reference", "best_fit", "lessons", "loss_of_residual",
 ]  # fmt: skip
 
 Params = dict[str, Any]  # float64 parameters by name: numpy arrays, or numpy scalars

@@ -2,7 +2,7 @@
 then each folder under it, by name) and in any package named in $FITWAYS_PROBLEMS (comma-separated).
 
 Each problem.py exports PROBLEM, a fitways.problem.Problem whose `trainers` is its trainer table
-(/work/wt/PLUGIN.md: the recipe). The first problem found is the default: impls/problem.py's.
+(README.md's "Add a problem": the recipe). The first problem found is the default: impls/problem.py's.
 Nothing here names a problem: add a folder, and compare.py, the tests and the benchmarks run it.
 """
 
