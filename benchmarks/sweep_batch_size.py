@@ -75,10 +75,10 @@ def main(argv=None):
             raise UsageError("the sweep draws with matplotlib, which is not installed (pip install -r requirements.txt)")
         problem = PROBLEMS[args.problem]
         extra = problem_setup(args, problem, PROBLEMS)
-        problem.Config(samples=max(SAMPLES, 2 * sizes[-1]), batch_size=sizes[-1], **extra)  # every point must be valid
+        largest = problem.Config(samples=max(SAMPLES, 2 * sizes[-1]), batch_size=sizes[-1], **extra)  # every point valid
         default = DEFAULT_LINE_TRAINERS if problem.name == "line" else None
         names, notes = choose_trainers(problem, args.trainers or default)
-        check_environment(problem, names, args.device, max(SAMPLES, 2 * sizes[-1]))
+        check_environment(problem, names, args.device, largest)
         load_frameworks(problem.trainers[name].framework for name in names)
         runs, device_notes = plan_runs(problem, names, args.device)
         workers = [name for name, _ in runs if problem.trainers[name].way.not_here()]

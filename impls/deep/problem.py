@@ -60,7 +60,7 @@ import numpy as np
 
 from fitways.problem import Problem, lessons
 from impls import problem as line
-from impls.mlp.problem import AgainstTheBestLine
+from impls.mlp.problem import AgainstTheBestLine, textbook_log  # the network's log line: no parameters on it
 
 INITS = ("glorot", "naive")
 MIN_LAYERS = 2  # one tanh layer is the network problem, impls/mlp/
@@ -126,17 +126,6 @@ def initial_parameters(config):
         Wh, w2 = rng.normal(0, 1, (deeper, H, H)), rng.normal(0, 1, H)
     bh = np.zeros((deeper, H))
     return tuple(p.astype(np.float32) for p in (W1, b1, Wh, bh, w2)) + (np.float32(0),)
-
-
-def log_line(sample_offset, loss, *parameters):
-    """The textbook's line without the parameters: hundreds of numbers do not fit on it."""
-    shown = "n/a" if loss is None else f"{loss:.4f}"
-    return f"At step {sample_offset}, loss = {shown}"
-
-
-def textbook_log(config, every=15, out=print):
-    """The textbook's rhythm (a line every 300 samples) with the network's line."""
-    return line.textbook_log(config, every, out, format_line=log_line)
 
 
 # What the harness reads (fitways.problems finds this file): the deep network as a Problem, its trainers,
