@@ -419,10 +419,10 @@ def markdown_provenance(limit):
     return text
 
 
-def markdown_closest(limit):
+def markdown_closest(limit, sections=("line", "here", "mlp_width")):
     """Which resource sets the bound at the ends of each axis, and how close each framework's fastest way gets."""
     text = []
-    for section in ("line", "here", "mlp_width"):
+    for section in sections:
         if section not in limit:
             continue
         part = limit[section]
