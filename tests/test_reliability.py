@@ -99,17 +99,19 @@ def test_five_rounds_neither_retrace_nor_grow():
 def test_repeated_compare_runs_stay_within_a_bound():
     """Each compare run builds fresh trainers, whose compiled graphs TensorFlow keeps in its caches:
     measured here at 2-5 MB a run for each of these four, the largest, and under 1 MB for the rest.
-    25 MB a run of the four, on average, is the stated bound."""
+    25 MB a run of the four, on average, is the stated bound. Two runs first: the second still grows
+    one-time pools (allocator arenas, XLA's caches) in a process that has run other tests before."""
     config = Config(updates=10)
     data = make_data(config)
     runs = [(name, "cpu") for name in ("tf_graph_loop", "tf_xla", "keras_fit", "keras_fit_tuned") if name in INSTALLED]
     reference = LINE.reference(config, data)
-    suite.run_all(LINE, config, data, reference, runs, repeat=1)
-    before = resident_mb()
     for _ in range(2):
+        suite.run_all(LINE, config, data, reference, runs, repeat=1)
+    before, measured = resident_mb(), 3
+    for _ in range(measured):
         rows, _ = suite.run_all(LINE, config, data, reference, runs, repeat=1)
         assert len(rows) == len(runs)
-    assert (resident_mb() - before) / 2 < 25
+    assert (resident_mb() - before) / measured < 25
 
 
 # --- round 3: one failure costs no other result; verdicts true at the edges ---------------------
