@@ -8,6 +8,8 @@ compare's JSON (µs per update per lesson, the median fit over the repeats and i
 
 import sys
 
+from benchmarks.render import micros, times
+
 CONFIGS = {  # the default run, and one that wraps an uneven pass at another size
     "default run (150 updates, L = 4)": {},
     "1000 samples, batch 36, 60 updates, L = 3, H = 7": {"samples": 1000, "batch_size": 36, "updates": 60, "seed": 3,
@@ -55,15 +57,6 @@ def main(argv=None):
         cells = [f"{worst:.1e}, loss {loss:.1e}" for worst, loss in (found[name] for found in columns.values())]
         print(f"{name:<15} " + "   ".join(f"{cell:<35}" for cell in cells))
     return 0
-
-
-def micros(seconds):
-    """µs with three significant digits; a fit at or below zero (noise around a tiny cost) as ~0."""
-    return "~0" if seconds <= 0 else f"{seconds * 1e6:,.3g}" if seconds < 1e-3 else f"{seconds * 1e6:,.0f}"
-
-
-def times(ratio):
-    return f"{ratio:.2g}×" if ratio < 10 else f"{ratio:,.0f}×"
 
 
 def markdown_speed(document):

@@ -29,6 +29,8 @@ import json
 import os
 import sys
 
+from benchmarks import render  # its micros and times: one number format across the docs
+
 LEVELS = ("L1", "L2", "L3", "memory")
 BYTES_PER_SAMPLE = 8  # x and y, float32
 BENCHMARK_SAMPLES = 2**20  # benchmarks/bench_trainers.py's SAMPLES (its report does not say; a test checks)
@@ -254,18 +256,9 @@ def fastest_by_framework(section):
 # --- Markdown for docs/07-the-physical-limit.md (whole tables and paragraphs, rendered by cog) ---
 
 
-def micros(seconds):
-    value = seconds * 1e6
-    return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
-
-
 def nanos(seconds):
     value = seconds * 1e9
     return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
-
-
-def ratio(value):
-    return f"{value:,.0f}×" if value >= 10 else f"{value:.1f}×" if value >= 1 else f"{value:.2f}×"
 
 
 def with_range(figure, scale, show):
@@ -306,8 +299,8 @@ def markdown_bound(limit, section="line"):
         counts, terms = point["counts"], point["terms"]
         cells = [f"{point['value']:,}", point["level"], f"{counts['data_bytes'] + counts['parameter_bytes']:,}",
                  f"{counts['fma']:,}", f"{counts['tanh']:,}",
-                 *(micros(terms[key]) for key in ("memory", "arithmetic", "tanh", "latency")),
-                 f"**{micros(point['seconds'])}**", point["resource"]]  # fmt: skip
+                 *(render.micros(terms[key]) if terms[key] else "0" for key in ("memory", "arithmetic", "tanh", "latency")),  # 0: no such work
+                 f"**{render.micros(point['seconds'])}**", point["resource"]]  # fmt: skip
         rows.append("| " + " | ".join(cells) + " |")
     return "\n" + "\n".join(rows) + "\n"
 
@@ -326,9 +319,9 @@ def markdown_against(limit, section="line", floor="numba_loop"):
             if cell is None:
                 cells.append("—")
                 continue
-            shown = f"{ratio(cell['times_limit'])}"
-            cells.append(shown + (f" ({ratio(cell['seconds'] / base['seconds'])})" if base else ""))
-        rows.append(f"| {point['value']:,} | {micros(point['seconds'])} | " + " | ".join(cells) + " |")
+            shown = f"{render.times(cell['times_limit'])}"
+            cells.append(shown + (f" ({render.times(cell['seconds'] / base['seconds'])})" if base else ""))
+        rows.append(f"| {point['value']:,} | {render.micros(point['seconds'])} | " + " | ".join(cells) + " |")
     floor_note = (
         f" (in brackets: × floor, over {floor}'s)" if any(floor in p["trainers"] for p in part["points"]) else ""
     )
@@ -345,7 +338,7 @@ def markdown_variants(limit):
     cells = {(row["variant"], row["batch_size"]): row for row in part["variants"]}
     rows = ["| batch | bound ns | " + " | ".join(names) + " |", "|---" * (len(names) + 2) + "|"]
     for size in sizes:
-        shown = [f"{nanos(cells[name, size]['seconds']['min'])} ({ratio(cells[name, size]['times_limit'])})"
+        shown = [f"{nanos(cells[name, size]['seconds']['min'])} ({render.times(cells[name, size]['times_limit'])})"
                  if (name, size) in cells else "—" for name in names]  # fmt: skip
         rows.append(f"| {size:,} | {nanos(bounds[size])} | " + " | ".join(shown) + " |")
     rows += [""] + [f"- {name}: {what}" for name, what in part["variants_are"].items()]
@@ -392,8 +385,8 @@ def markdown_tanh(limit, section="mlp_width"):
     return (
         f"On the machine of the bound, XLA's compiled tanh (jax.jit) runs at {xla['median'] / 1e9:.3g} G/s "
         f"(best {xla['max'] / 1e9:.3g}), numpy's vectorised tanh at {best_rate / 1e9:.3g} G/s (best): "
-        f"{ratio(best_rate / xla['max'])} slower. At H {last['value']:,}, the {last['counts']['tanh']:,} tanh of one "
-        f"update alone take {micros(at_xla)} µs at XLA's rate, {ratio(at_xla / last['seconds'])} the bound."
+        f"{render.times(best_rate / xla['max'])} slower. At H {last['value']:,}, the {last['counts']['tanh']:,} tanh of one "
+        f"update alone take {render.micros(at_xla)} µs at XLA's rate, {render.times(at_xla / last['seconds'])} the bound."
     )
 
 
@@ -429,16 +422,16 @@ def markdown_closest(limit, sections=("line", "here", "mlp_width")):
         first, last = part["points"][0], part["points"][-1]
         axis = "H" if part["axis"] == "hidden" else "batch"
         closest = fastest_by_framework(part)
-        ways = ", ".join(f"{framework}: {name} at {axis} {value:,}, {ratio(multiple)}"
+        ways = ", ".join(f"{framework}: {name} at {axis} {value:,}, {render.times(multiple)}"
                          for framework, (name, value, multiple) in sorted(closest.items(), key=lambda f: f[1][2]))  # fmt: skip
-        near = [f"{name} at {axis} {point['value']:,} ({ratio(cell['times_limit'])})"
+        near = [f"{name} at {axis} {point['value']:,} ({render.times(cell['times_limit'])})"
                 for point in part["points"] for name, cell in point["trainers"].items()
                 if cell["times_limit"] <= NEAR]  # fmt: skip
-        far = [f"{axis} {point['value']:,} ({best(point)[0]}, {ratio(best(point)[1])})"
+        far = [f"{axis} {point['value']:,} ({best(point)[0]}, {render.times(best(point)[1])})"
                for point in part["points"] if best(point)[1] > NEAR]  # fmt: skip
         text.append(
             f"{SOURCES[section][1][0].upper() + SOURCES[section][1][1:]}: the bound is set by {resource_spans(part)}; "
-            f"it is {micros(first['seconds'])} µs at {axis} {first['value']:,} and {micros(last['seconds'])} µs at "
+            f"it is {render.micros(first['seconds'])} µs at {axis} {first['value']:,} and {render.micros(last['seconds'])} µs at "
             f"{axis} {last['value']:,} (data in {last['level']}). Closest way of each framework: {ways}. "
             f"Within {NEAR:.0f}× of the bound: {'; '.join(near) if near else 'none'}. The best way is more than "
             f"{NEAR:.0f}× above it at " + ("; ".join(far) if far else "no point") + "."
@@ -552,11 +545,11 @@ def variant_loop():
 def measure_variants(sizes, updates=2**25):
     """[{"variant", "batch_size", "seconds": spread}] of VARIANTS, and numba_loop itself, on the benchmarks'
     data: best and median of HERE_REPEAT runs of about `updates` × batch samples' work."""
-    import statistics
     import time
 
     import numpy as np
 
+    from benchmarks.machine import spread
     from impls import numba_loop
     from impls.problem import Config, make_data
 
@@ -576,20 +569,20 @@ def measure_variants(sizes, updates=2**25):
                 start = time.perf_counter()
                 run()
                 seconds.append((time.perf_counter() - start) / config.updates)
-            rows.append({"variant": name, "batch_size": size, "seconds": {"median": statistics.median(seconds),
-                         "min": min(seconds), "max": max(seconds), "repeats": len(seconds)}})  # fmt: skip
+            rows.append({"variant": name, "batch_size": size, "seconds": spread(seconds)})
     return rows
 
 
 def measure_xla_tanh(elements=2**16, steps=100):
     """tanh per second as XLA compiles it for this CPU (jax.jit, a loop of `steps` tanh over `elements`
     float32 numbers): the tanh jax_loop and tf_xla's network runs, against numpy's in the bound."""
-    import statistics
     import time
 
     import jax
     import jax.numpy as jnp
     import numpy as np
+
+    from benchmarks.machine import spread
 
     x = jax.device_put(np.random.default_rng(0).uniform(-3, 3, elements).astype(np.float32))
     run = jax.jit(lambda a: jax.lax.fori_loop(0, steps, lambda i, a: jnp.tanh(a) * 2.5, a))  # 2.5: stay in (−3, 3)
@@ -599,7 +592,7 @@ def measure_xla_tanh(elements=2**16, steps=100):
         start = time.perf_counter()
         run(x).block_until_ready()
         rates.append(elements * steps / (time.perf_counter() - start))
-    return {"median": statistics.median(rates), "min": min(rates), "max": max(rates), "repeats": len(rates)}
+    return spread(rates)
 
 
 def read_json(path):

@@ -21,7 +21,6 @@ What is counted, from the source files (impls/NAME.py, impls/mlp/NAME.py, impls/
 import ast
 import difflib
 import io
-import json
 import os
 import sys
 import tokenize
@@ -137,24 +136,24 @@ def markdown_table(data):
 
 
 def main(argv=None):
-    import argparse
+    from fitways.cli import Parser, UsageError, docstring
+    from fitways.output import OutputError, path_problem
+    from fitways.report import write_json
 
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = Parser(description=docstring(__file__).split("\n\n")[0])
     parser.add_argument("--json", metavar="PATH", help="write the counts as JSON")
     args = parser.parse_args(argv)
-    if args.json is not None and not args.json.endswith(".json"):
-        print(f"error: --json must name a .json file, got {args.json!r}", file=sys.stderr)
-        return 2
+    bad_path = args.json is not None and path_problem(args.json, ".json")
+    if bad_path:
+        raise UsageError(f"--json {bad_path}")
     data = measure()
     sys.stdout.write(markdown_table(data))
-    if args.json:
-        try:
-            with open(args.json, "w", encoding="utf-8") as out:
-                json.dump(data, out, indent=1)
-                out.write("\n")
-        except OSError as error:
-            print(f"error: cannot write {args.json}: {error.strerror}", file=sys.stderr)
-            return 1
+    try:
+        if args.json:
+            write_json(args.json, data)
+    except OutputError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -13,7 +13,6 @@ training (150 updates, lr 0.1) from each start, by the problem's float64 replay.
 seconds.
 """
 
-import json
 import math
 import sys
 
@@ -146,6 +145,8 @@ def plot(data, path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from fitways.plots import save
+
     inits = list(data["inits"])
     figure, panels = plt.subplots(1, len(inits), figsize=(5.5 * len(inits), 4), sharey=True)
     for panel, init in zip(np.atleast_1d(panels), inits):
@@ -160,32 +161,31 @@ def plot(data, path):
     np.atleast_1d(panels)[0].set_ylabel("|dL/dW| at the seeded start")
     figure.suptitle(f"Gradient norm per layer, {data['settings']['hidden']} tanh units per layer", fontsize=10)
     figure.tight_layout()
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
+    save(figure, path)  # atomically, like every picture the suite draws
 
 
 def main(argv=None):
-    import argparse
+    from fitways.cli import Parser, UsageError, docstring
+    from fitways.output import OutputError, path_problem
+    from fitways.report import write_json
 
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = Parser(description=docstring(__file__).split("\n\n")[0])
     parser.add_argument("--json", metavar="PATH", help="write the measurements as JSON")
     parser.add_argument("--plot", metavar="PATH", help="draw gradient norm against layer to a PNG")
     args = parser.parse_args(argv)
     for flag, path, suffix in (("--json", args.json, ".json"), ("--plot", args.plot, ".png")):
-        if path is not None and not path.endswith(suffix):
-            print(f"error: {flag} must name a {suffix} file, got {path!r}", file=sys.stderr)
-            return 2
+        bad_path = path is not None and path_problem(path, suffix)
+        if bad_path:
+            raise UsageError(f"{flag} {bad_path}")
     data = measure()
     sys.stdout.write(markdown_factors(data) + "\n" + markdown_ends(data))
     try:
         if args.json:
-            with open(args.json, "w", encoding="utf-8") as out:
-                json.dump(data, out, indent=1)
-                out.write("\n")
+            write_json(args.json, data)
         if args.plot:
             plot(data, args.plot)
-    except OSError as error:
-        print(f"error: cannot write {error.filename}: {error.strerror}", file=sys.stderr)
+    except (OutputError, OSError) as error:
+        print(f"error: {getattr(error, 'strerror', None) or error}", file=sys.stderr)
         return 1
     return 0
 

@@ -300,7 +300,7 @@ def test_the_speed_table_has_a_row_per_lesson_with_its_median_and_range():
         "config": {"layers": 4, "hidden": 16, "batch_size": 20},
     }
     table = depth.markdown_speed(document)
-    assert "| numpy_manual | 20 | 10–30 | 1× |" in table and "| jax_loop | 4,000 | 10–30 | 200× |" in table
+    assert "| numpy_manual | 20 | 10–30 | 1.0× |" in table and "| jax_loop | 4,000 | 10–30 | 200× |" in table
     assert "3 repeats" in table and "a CPU" in table
 
 
