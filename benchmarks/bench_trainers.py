@@ -17,12 +17,13 @@ import time
 
 import pytest
 
+from benchmarks.sweep import PROBE_UPDATES, updates_for
 from fitways.checks import verdict
 from fitways.frameworks import machine_description
 from fitways.problems import DEFAULT, PROBLEMS
 from fitways.registry import framework_of
 from fitways.runner import Runner
-from fitways.timing import PROBE_UPDATES, fit_line, timed, updates_for
+from fitways.timing import fit_line, timed
 
 BATCH_SIZES = [16, 256, 4096]
 # 2**20 samples: 256 batches of the largest size. Keras pays a fixed cost per epoch (a new iterator,

@@ -100,7 +100,7 @@ def main(argv=None):
             failures.append(variant)
         base = rows["keras_fit"]["per_update_us"]
         print(f"{variant:<30} {per_call:>10,.0f} µs/call {per_update:>9.1f} µs/update  {base / per_update:5.2f}× keras_fit's update")
-    from fitways.report import finish
+    from benchmarks import finish
 
     document = {"lengths": LENGTHS, "repeat": args.repeat, "variants": rows, "machine": machine_description(["tensorflow"])}
     try:

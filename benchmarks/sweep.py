@@ -9,8 +9,23 @@ import dataclasses
 
 import numpy as np
 
-from fitways.checks import verdict
-from fitways.timing import updates_for
+from fitways.checks import MAX_UPDATES, verdict
+from fitways.runner import Runner
+from fitways.timing import timed
+
+PROBE_UPDATES = 100  # updates in the probe run that sizes a benchmark round
+
+
+def updates_for(seconds, problem, name, device, replicas=None, **setup):
+    """How many updates fill about `seconds` for this trainer, from a timed probe run (after its first
+    call) with the problem's setup (samples, batch_size, hidden, ...): the benchmarks need no
+    per-trainer table, so a row in a problem's trainer table is all it takes."""
+    config = problem.Config(**setup, updates=PROBE_UPDATES)
+    probe = Runner(problem, name, config, problem.make_data(config), device, replicas)
+    probe.train()  # tracing and compilation
+    probe.reset()
+    probe_seconds = timed(probe.train)[1]
+    return int(min(max(PROBE_UPDATES, seconds / probe_seconds * PROBE_UPDATES), MAX_UPDATES))
 
 
 def point(problem, name, device, setup, repeat, seconds):

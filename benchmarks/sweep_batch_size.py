@@ -96,9 +96,9 @@ def main(argv=None):
 
 
 def sweep(args, problem, extra, sizes, runs):
+    from benchmarks import finish
     from benchmarks.sweep import measured_point, plot_sweep
     from fitways.frameworks import machine_description
-    from fitways.report import finish
 
     results, points, failures = {}, [], []
     samples = max(SAMPLES, 2 * sizes[-1])

@@ -104,9 +104,9 @@ def setup_for(args, width, layers, lr):
 
 
 def sweep(args, problem, axis, runs):
+    from benchmarks import finish
     from benchmarks.sweep import crossover, plot_sweep, point
     from fitways.frameworks import machine_description
-    from fitways.report import finish
 
     results, failures = {}, []
     by_depth = problem is not MLP

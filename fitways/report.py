@@ -7,7 +7,7 @@ import textwrap
 import numpy as np
 
 from fitways.checks import TOLERANCE, distance, diverging, finite_or_none, verdict
-from fitways.output import warn, write_atomically
+from fitways.output import write_atomically
 
 
 def result_row(problem, config, data, reference, run, placed_on, measurement):
@@ -226,18 +226,6 @@ def to_json(document):
 def write_json(path, document):
     text = to_json(document)  # before the file is touched: a failure here leaves the old file alone
     write_atomically(path, lambda out: out.write(text.encode()))
-
-
-def finish(json_path, document, failures, what="did not converge"):
-    """How a measuring script ends: the JSON asked for (if any), one line naming what failed its check,
-    and the exit status (1 when anything did). OutputError when the JSON cannot be written."""
-    if json_path:
-        write_json(json_path, document)
-        warn(f"wrote {json_path}")
-    if failures:
-        print(textwrap.fill(f"{what}: {', '.join(failures)}", WIDTH, subsequent_indent="  ", break_on_hyphens=False))
-        return 1
-    return 0
 
 
 def run_document(problem, config, reference, rows, machine, notes=(), baseline=None):

@@ -18,7 +18,6 @@ from fitways.trajectory import Trajectory
 from impls.startup import quiet_stderr
 
 LOGGED_RUNS = 2  # timed logged runs, after an untimed first one, to price the log itself
-PROBE_UPDATES = 100  # updates in the probe run that sizes a benchmark round
 LONG_RUN_SECONDS = 0.02  # a quick run is timed again this long, so that its updates outweigh its call
 
 
@@ -137,17 +136,3 @@ def measure(runner, repeat, runner_for):
         run_seconds=run_seconds,
         logged_seconds=logged,
     )
-
-
-def updates_for(seconds, problem, name, device, replicas=None, **setup):
-    """How many updates fill about `seconds` for this trainer, from a timed probe run (after its first
-    call) with the problem's setup (samples, batch_size, hidden, ...): the benchmarks need no
-    per-trainer table, so a row in a problem's trainer table is all it takes."""
-    from fitways.runner import Runner
-
-    config = problem.Config(**setup, updates=PROBE_UPDATES)
-    probe = Runner(problem, name, config, problem.make_data(config), device, replicas)
-    probe.train()  # tracing and compilation
-    probe.reset()
-    probe_seconds = timed(probe.train)[1]
-    return int(min(max(PROBE_UPDATES, seconds / probe_seconds * PROBE_UPDATES), MAX_UPDATES))

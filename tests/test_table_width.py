@@ -63,7 +63,7 @@ def test_the_benchmark_summary_fits_100_columns_and_wide_has_the_floor(capsys):
 
 
 def test_a_long_list_of_failures_is_wrapped(capsys):
-    from fitways.report import finish
+    from benchmarks import finish
 
     assert finish(None, {}, [f"numpy_manual on cpu at batch {2**k}" for k in range(20)]) == 1
     assert max(len(line) for line in capsys.readouterr().out.splitlines()) <= WIDTH
