@@ -6,7 +6,7 @@ Trainer is built in a backend process, one per backend, started at its first use
 set and kept for the session, and RemoteTrainer here stands in for it — the same Trainer contract,
 each call one JSON line each way over a pipe. train(log=...) runs there, logging every update, and
 the log is replayed here. The timed train() includes one round trip, tens of µs here
-(RemoteTrainer.round_trip_seconds measures it), against a call of many milliseconds.
+(tests/test_keras_backends.py measures it), against a call of many milliseconds.
 
 The child is `python -m fitways.keras_process` with KERAS_BACKEND set; it imports Keras before any
 lesson does, dies with its launcher (fitways.processes) and ends when its stdin closes.
@@ -16,11 +16,9 @@ import atexit
 import dataclasses
 import functools
 import importlib
-import inspect
 import json
 import os
 import selectors
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -133,16 +131,6 @@ def _wire(value):
     return None if value is None else np.asarray(value, np.float64).tolist()
 
 
-class RemoteParameter:
-    """Stands for a parameter that lives in the backend process: the harness reads only its placement."""
-
-    def __init__(self, trainer, name):
-        self.trainer, self.name = trainer, name
-
-    def placed_on(self):
-        return self.trainer.call("placement", name=self.name)
-
-
 class RemoteTrainer:
     """The lesson's Trainer, built and run in its backend process (the Trainer contract, fitways.contract)."""
 
@@ -161,11 +149,13 @@ class RemoteTrainer:
                 op="build", trainer=_name(cls), config_type=_name(type(config)), config=config.asdict(),
                 data_type=_name(type(data)), data=readable_path(file), framework=framework.name, device=device,
             )  # fmt: skip
-        for name in list(inspect.signature(cls.reset).parameters)[1:]:  # the parameters, by the lesson's names
-            setattr(self, name, RemoteParameter(self, name))
 
     def call(self, op, seconds=REPLY_SECONDS, **arguments):
         return self.backend.call(seconds, op=op, id=self.id, **arguments)
+
+    def placed_on(self, name):
+        """Where the lesson's parameter `name` lives, in the backend process."""
+        return self.call("placement", name=name)
 
     def reset(self, *parameters):
         self.call("reset", parameters=[_wire(value) for value in parameters])
@@ -178,16 +168,6 @@ class RemoteTrainer:
         for update, loss, *parameters in result["rows"]:
             log(update, loss, *_host(parameters))
         return _host(result["final"])
-
-    def keras_backend(self):
-        """The backend Keras in the backend process actually runs on, as Keras says."""
-        return self.backend.call(op="ping")
-
-    def round_trip_seconds(self, calls=20):
-        """The median time of a call that does nothing in the backend process: what each timed call adds."""
-        from fitways.timing import timed
-
-        return statistics.median(timed(lambda: self.backend.call(op="ping"))[1] for _ in range(calls))
 
 
 def _serve(launcher):

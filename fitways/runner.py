@@ -79,15 +79,6 @@ class Runner:
 
     def placed_on(self):
         """Where the parameters actually live, e.g. "CPU:0" — the label every result carries."""
-        first = getattr(self.trainer, self.problem.parameters[0])
-        remote = getattr(first, "placed_on", None)  # a parameter in another process (fitways.keras_process)
-        return remote() if remote else self.framework.placement(first)
-
-    def tracing_counts(self):
-        """How often each of the lesson's tf.functions has been traced, by method name."""
-        counts = {}
-        for attribute in dir(type(self.trainer)):
-            function = getattr(self.trainer, attribute)
-            if hasattr(function, "experimental_get_tracing_count"):
-                counts[attribute] = function.experimental_get_tracing_count()
-        return counts
+        first = self.problem.parameters[0]
+        remote = getattr(self.trainer, "placed_on", None)  # a trainer in another process (fitways.keras_process)
+        return remote(first) if remote else self.framework.placement(getattr(self.trainer, first))

@@ -104,3 +104,13 @@ def interrupted(argv, once, cwd, timeout=60):
             if process.poll() is None:
                 process.kill()
                 process.wait()
+
+
+def tracing_counts(built):
+    """How often each of a runner's lesson's tf.functions has been traced, by method name."""
+    counts = {}
+    for attribute in dir(type(built.trainer)):
+        function = getattr(built.trainer, attribute)
+        if hasattr(function, "experimental_get_tracing_count"):
+            counts[attribute] = function.experimental_get_tracing_count()
+    return counts

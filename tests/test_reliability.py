@@ -7,7 +7,7 @@ import pytest
 from fitways import command, suite
 from fitways.checks import divergence_bound
 from impls.problem import Config, make_data
-from tests.helpers import INSTALLED, LINE, logged, runner, strict_json
+from tests.helpers import INSTALLED, LINE, logged, runner, strict_json, tracing_counts
 
 TOO_LARGE_LR = Config(lr=1.0)  # |1 − 2·lr·E[x²]| = |1 − 2·8.3| > 1: every update overshoots further
 
@@ -85,13 +85,13 @@ def test_five_rounds_neither_retrace_nor_grow():
         for _ in range(3):
             built.reset()
             built.train()
-    traces = {built.name: built.tracing_counts() for built in runners}
+    traces = {built.name: tracing_counts(built) for built in runners}
     before = resident_mb()
     for _ in range(5):
         for built in runners:
             built.reset()
             built.train()
-    assert {built.name: built.tracing_counts() for built in runners} == traces
+    assert {built.name: tracing_counts(built) for built in runners} == traces
     assert resident_mb() - before < 20, "resident memory grew by 20 MB or more over 5 rounds"
 
 

@@ -3,7 +3,7 @@
 import pytest
 
 from impls.problem import Config
-from tests.helpers import needs_tensorflow, runner
+from tests.helpers import needs_tensorflow, runner, tracing_counts
 
 pytestmark = needs_tensorflow
 
@@ -15,14 +15,14 @@ def test_traces_once_over_many_runs(name):
     built.train()
     built.reset()
     built.trajectory()
-    first = built.tracing_counts()
+    first = tracing_counts(built)
     assert first and all(count <= 2 for count in first.values()), first  # keep_log=True/False: two at most
     for _ in range(10):
         built.reset()
         built.train()
         built.reset()
         built.trajectory()
-    assert built.tracing_counts() == first
+    assert tracing_counts(built) == first
 
 
 @pytest.mark.slow
@@ -32,7 +32,7 @@ def test_tf_function_traces_once_even_for_a_short_last_batch():
     x, y = built.trainer.batches[0]
     for size in (20, 7):
         built.trainer.update(x[:size], y[:size])
-    assert built.tracing_counts()["update"] == 1
+    assert tracing_counts(built)["update"] == 1
 
 
 @pytest.mark.slow
