@@ -3,16 +3,11 @@ number of every parameter.
 
     dL/dθ_k ≈ (L(θ + h·e_k) − L(θ − h·e_k)) / 2h,   h = 1e-6 · max(1, rms residual at θ)
 
-Why float64 and h = 1e-6, as measured by benchmarks/gradient_cost.py (docs/gradient_accuracy.png):
-a central difference is off by O(h²) from truncation and by about ε·|L|/h from rounding. The line's
-loss is quadratic in (W, b), so only rounding is left: at h = 1e-6 below 1e-10 relative in float64,
-but about 1e-2 in float32 (ε = 1.2e-7), too coarse to judge anything. For a loss that is not
-quadratic (the network) float64's best step is a few times 1e-6, and h = 1e-6 stays within a small
-factor of the best error (≈1e-10). L grows as the residuals squared, so a fixed h that is right for
-residuals near 1 is 2 % wrong at --noise 1e8: h grows with the residuals' root mean square, which
-keeps the rounding term near 1e-10 of the gradient whatever the scale. So it is a reference the
-float32 lessons (≈1e-7 relative) can be judged against. A value that is not finite is judged
-against nothing: it fails.
+Why float64 and h = 1e-6: docs/04-reverse-mode.md, "How accurate finite differences can be" (measured
+by benchmarks/gradient_cost.py): in float64 the difference is within ~1e-10 of the gradient, a
+reference the float32 lessons (≈1e-7 relative) can be judged against; in float32 it is ~1e-2 off.
+L grows as the residuals squared, so h grows with their root mean square (a fixed h is 2 % off at
+--noise 1e8). A value that is not finite is judged against nothing: it fails.
 """
 
 import math
