@@ -1,6 +1,10 @@
 """tf.distribute: the same fit data-parallel over 1, 2 and 4 replicas (logical CPUs here) and across
 two worker processes — update by update the same trajectory as numpy's hand-derived loop."""
 
+import contextlib
+import subprocess
+import sys
+
 import psutil
 import pytest
 
@@ -46,8 +50,24 @@ def test_a_replica_count_that_cannot_work_is_one_line_and_exit_2(capsys, argv, m
 
 
 def worker_processes():
-    """This checkout's workers (another checkout's tests may be running theirs on the same machine)."""
-    return [p for p in psutil.process_iter(["cmdline"]) if multiworker.__file__ in (p.info["cmdline"] or [])]
+    """This process's workers, alive (another test file may be running a cluster of its own meanwhile)."""
+    found = []
+    for child in psutil.Process().children(recursive=True):
+        with contextlib.suppress(psutil.NoSuchProcess):  # it ended while we looked
+            if child.status() != psutil.STATUS_ZOMBIE and multiworker.WORKER in child.cmdline():
+                found.append(child)
+    return found
+
+
+@pytest.mark.slow  # starts a process
+def test_a_left_over_worker_would_be_seen():
+    """Control for the checks below: a process started the way a worker is, is found."""
+    stand_in = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", multiworker.WORKER])
+    try:
+        assert stand_in.pid in [p.pid for p in worker_processes()]
+    finally:
+        stand_in.kill()
+        stand_in.wait()
 
 
 @pytest.mark.slow
