@@ -3,10 +3,10 @@
     run(problem, name, config, workers=2)  →  MultiworkerResult(final, rows, train_seconds, other_seconds, ...)
     measure(problem, name, config, repeat)  →  the Measurement fitways.timing.measure gives in process
 
-Each worker runs fitways/worker.py as a script (not as a module of the package, so that no package __init__ can
-run a TensorFlow op before the worker makes its strategy) with its own TF_CONFIG (the cluster of loopback ports
-chosen here, and its index) and the problem, lesson and config as JSON in FITWAYS_CONFIG. Every worker trains; worker 0
-writes the result as JSON to a file named on its command line. The workers run in their own process
+Each worker is `python -m fitways.multiworker RESULT_PATH PID` (work(), at the end of this file: nothing it
+imports runs a TensorFlow op before the worker makes its strategy) with its own TF_CONFIG (the cluster of loopback
+ports chosen here, and its index) and the problem, lesson and config as JSON in FITWAYS_CONFIG. Every worker
+trains; worker 0 writes the result as JSON to the file named on its command line. The workers run in their own process
 groups, killed whatever happens here: success, a worker's failure, the time limit, Ctrl-C, SIGTERM or
 SIGHUP (fitways/signals.py). Ctrl-Z stops them with the launcher, and they continue with it. A port
 taken between choosing it and a worker binding it is retried with fresh ports.
@@ -14,6 +14,7 @@ taken between choosing it and a worker binding it is retried with fresh ports.
 
 import contextlib
 import dataclasses
+import importlib
 import json
 import math
 import os
@@ -27,10 +28,10 @@ import time
 import types
 from pathlib import Path
 
-from fitways.processes import kill, spawn, stderr_tail
+from fitways.processes import die_with_parent, kill, spawn, stderr_tail
 
 WORKERS = 2
-WORKER = str(Path(__file__).with_name("worker.py"))  # what each worker process runs
+WORKER = "fitways.multiworker"  # what each worker process runs: python -m WORKER
 # The time limit, sized from the work: a worker that has not finished by then is hung, not slow.
 START_UP_SECONDS = 60.0  # importing TensorFlow and meeting the other workers: ≈5 s here, unloaded
 SECONDS_PER_UPDATE = 0.02  # an update across two workers takes ≈2 ms here: ten times that
@@ -120,6 +121,9 @@ def _run_once(problem, name, config, workers, log, timed_runs, timeout):
     # always slow, and second_length gives a slow run's shorter partner.
     second = second_length(config.updates, math.inf)
     cluster = {"worker": [f"localhost:{port}" for port in free_ports(workers)]}
+    lesson = problem.trainers[name].module
+    task = json.dumps({"problem": problem.name, "lesson": lesson, "config": config.asdict(), "log": log,
+                       "timed_runs": timed_runs, "second": second})  # fmt: skip
     start = time.perf_counter()
     processes: list[subprocess.Popen] = []
     logs: list = []
@@ -128,16 +132,13 @@ def _run_once(problem, name, config, workers, log, timed_runs, timeout):
         try:
             for index in range(workers):
                 logs.append(open(Path(folder) / f"worker{index}.err", "w+b"))  # closed in finally
-                argv = [sys.executable, WORKER, str(result_path) if index == 0 else ""]
+                argv = [sys.executable, "-m", WORKER, str(result_path) if index == 0 else ""]
                 processes.append(
                     spawn(
                         argv,
                         logs[-1],
                         TF_CONFIG=json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}}),
-                        FITWAYS_CONFIG=json.dumps(
-                            {"problem": problem.name, "lesson": name, "config": config.asdict(), "log": log,
-                             "timed_runs": timed_runs, "second": second}  # fmt: skip
-                        ),
+                        FITWAYS_CONFIG=task,
                         CUDA_VISIBLE_DEVICES="",  # the workers train on their CPUs, and are labelled so
                     )
                 )
@@ -205,3 +206,61 @@ def stop_together(processes):
 
 def _stderr(logs):
     return "".join(stderr_tail(log, f"worker {index}") for index, log in enumerate(logs))
+
+
+def work(result_path):
+    """One worker: the strategy first (before any other TensorFlow op), then train, then worker 0 reports."""
+    import numpy as np
+
+    from fitways.timing import timed
+
+    options = json.loads(os.environ["FITWAYS_CONFIG"])
+    # the lesson's folder holds its problem.py (fitways.problems finds problems by that rule)
+    problem = importlib.import_module(options["lesson"].rsplit(".", 1)[0] + ".problem").PROBLEM
+    assert problem.name == options["problem"], (problem.name, options["problem"])
+    config = problem.Config(**options["config"])
+    Trainer = importlib.import_module(options["lesson"]).Trainer  # TensorFlow is imported only here, in the worker
+    trainer = Trainer(config, problem.make_data(config))
+    start_values = problem.initial_parameters(config)
+
+    def timed_run(run_config):
+        # The strategy can be made once per process, so the second length reuses this trainer with a
+        # config that differs in updates only: its Python loop reads config.updates at every train().
+        trainer.config = run_config
+        trainer.reset(*start_values)
+        return timed(trainer.train)  # the parameters come back on the host: training is over when the clock stops
+
+    final, first = timed_run(config)
+    seconds, other_seconds = [first], {}  # type: list[float], dict[int, list[float]]
+    if options["timed_runs"] > 1:
+        other = dataclasses.replace(config, updates=options["second"])
+        timed_run(other)  # its first run, untimed
+        other_seconds[other.updates] = []
+        for _ in range(options["timed_runs"] - 1):
+            final, run_seconds = timed_run(config)
+            seconds.append(run_seconds)
+            other_seconds[other.updates].append(timed_run(other)[1])
+    trainer.config = config
+    rows, logged_seconds = [], None
+    if options["log"]:
+        trainer.reset(*start_values)
+        start = time.perf_counter()
+        trainer.train(log=lambda update, loss, *parameters: rows.append((update, float(loss), *parameters)))
+        logged_seconds = time.perf_counter() - start
+    if result_path:
+        partial = Path(result_path + ".partial")
+        as_lists = lambda values: [np.asarray(value, np.float64).tolist() for value in values]  # noqa: E731
+        result = {
+            "final": as_lists(final),
+            "rows": [(update, loss, *as_lists(parameters)) for update, loss, *parameters in rows],
+            "train_seconds": seconds,
+            "other_seconds": other_seconds,
+            "logged_seconds": logged_seconds,
+        }
+        partial.write_text(json.dumps(result))  # json writes NaN for a diverged run; json reads it back
+        partial.replace(result_path)  # the launcher never reads a half-written file
+
+
+if __name__ == "__main__":
+    die_with_parent(int(sys.argv[2]))  # spawn() appends the launcher's pid
+    work(sys.argv[1])

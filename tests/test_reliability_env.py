@@ -181,9 +181,9 @@ def test_ctrl_z_stops_the_workers_and_sigterm_cleans_up(tmp_path):
     argv = [sys.executable, "compare.py", "--impl", "tf_multiworker", "--updates", "5000", "--repeat", "3"]
     launcher = subprocess.Popen(argv, cwd=ROOT, env=child_env(TMPDIR=str(tmp_path)), stderr=subprocess.PIPE, text=True)
     try:
-        def workers_of_launcher():  # its children that run fitways/worker.py
+        def workers_of_launcher():  # its children that run fitways.multiworker's work()
             children = psutil.Process(launcher.pid).children()
-            return [child for child in children if any(part.endswith("worker.py") for part in child.cmdline())]
+            return [child for child in children if multiworker.WORKER in child.cmdline()]
 
         wait_for(lambda: len(workers_of_launcher()) == 2)
         workers = workers_of_launcher()
