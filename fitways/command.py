@@ -27,10 +27,10 @@ from fitways.cli import (
 from fitways.environment import check as check_environment
 from fitways.frameworks import load as load_frameworks
 from fitways.output import OutputError, directory_problem, path_problem, prepare_terminal, warn
+from fitways.problem import LOSSES
 from fitways.problems import DEFAULT, PROBLEMS
 from fitways.registry import BASELINE
 from fitways.signals import run_command
-from impls.problem import LOSSES
 
 DEFAULTS = PROBLEMS[DEFAULT].Config()
 DEFAULT_REPEAT = 7  # runs at each of two lengths

@@ -23,7 +23,7 @@ from fitways.execution import IN_PROCESS, MIRRORED, TWO_WORKERS, Execution, InBa
 __all__ = [
     "LOSS_TOLERANCE", "MAX_UPDATES", "TOLERANCE", "distance", "tolerance",  # limits and what converged_means may quote
     "IN_PROCESS", "MIRRORED", "TWO_WORKERS", "Workers", "InBackendProcess",  # the ways to run, for a table's rows
-    "Entry", "Problem", "Reference", "best_fit", "lessons", "loss_of_residual",
+    "Entry", "Problem", "Reference", "best_fit", "lessons", "LOSSES", "loss_of_residual",
 ]  # fmt: skip
 
 Params = dict[str, Any]  # float64 parameters by name: numpy arrays, or numpy scalars
@@ -158,6 +158,9 @@ def best_fit(config, design: np.ndarray, y: np.ndarray, iterations: int = 200) -
         if done:
             break
     return coefficients
+
+
+LOSSES = ("mse", "huber")  # what loss_of_residual computes, and --loss offers
 
 
 def loss_of_residual(config, residual: np.ndarray) -> float:

@@ -14,6 +14,7 @@ import numpy as np
 
 from fitways.problem import (
     LOSS_TOLERANCE,
+    LOSSES,
     MAX_UPDATES,
     MIRRORED,
     TOLERANCE,
@@ -29,7 +30,6 @@ from fitways.problem import (
     tolerance,
 )
 
-LOSSES = ("mse", "huber")
 MAX_SAMPLES = 50_000_000  # x and y are float32 (400 MB), made in float64: a run peaks near 3 GB (fitways/environment.py)
 FLOAT32_MAX = float(np.finfo(np.float32).max)  # ≈ 3.4e38: the data and every trainer are float32
 MAX_ABS_Y = math.sqrt(FLOAT32_MAX)  # ≈ 1.8e19: a larger |y| would overflow the squared error
