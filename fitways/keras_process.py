@@ -16,6 +16,7 @@ import atexit
 import dataclasses
 import functools
 import importlib
+import inspect
 import json
 import os
 import selectors
@@ -131,6 +132,16 @@ def _wire(value):
     return None if value is None else np.asarray(value, np.float64).tolist()
 
 
+class RemoteParameter:
+    """Stands for a parameter that lives in the backend process: the harness reads only its placement."""
+
+    def __init__(self, trainer, name):
+        self.trainer, self.name = trainer, name
+
+    def placed_on(self):
+        return self.trainer.call("placement", name=self.name)
+
+
 class RemoteTrainer:
     """The lesson's Trainer, built and run in its backend process (the Trainer contract, fitways.contract)."""
 
@@ -149,13 +160,11 @@ class RemoteTrainer:
                 op="build", trainer=_name(cls), config_type=_name(type(config)), config=config.asdict(),
                 data_type=_name(type(data)), data=readable_path(file), framework=framework.name, device=device,
             )  # fmt: skip
+        for name in list(inspect.signature(cls.reset).parameters)[1:]:  # the parameters, by the lesson's names
+            setattr(self, name, RemoteParameter(self, name))
 
     def call(self, op, seconds=REPLY_SECONDS, **arguments):
         return self.backend.call(seconds, op=op, id=self.id, **arguments)
-
-    def placed_on(self, name):
-        """Where the lesson's parameter `name` lives, in the backend process."""
-        return self.call("placement", name=name)
 
     def reset(self, *parameters):
         self.call("reset", parameters=[_wire(value) for value in parameters])

@@ -79,6 +79,6 @@ class Runner:
 
     def placed_on(self):
         """Where the parameters actually live, e.g. "CPU:0" — the label every result carries."""
-        first = self.problem.parameters[0]
-        remote = getattr(self.trainer, "placed_on", None)  # a trainer in another process (fitways.keras_process)
-        return remote(first) if remote else self.framework.placement(getattr(self.trainer, first))
+        first = getattr(self.trainer, self.problem.parameters[0])
+        remote = getattr(first, "placed_on", None)  # a parameter in another process (fitways.keras_process)
+        return remote() if remote else self.framework.placement(first)
