@@ -8,7 +8,8 @@ compare's JSON (µs per update per lesson, the median fit over the repeats and i
 
 import sys
 
-from benchmarks.render import micros, times
+from benchmarks.render import micros
+from fitways.report import ratio
 
 CONFIGS = {  # the default run, and one that wraps an uneven pass at another size
     "default run (150 updates, L = 4)": {},
@@ -68,8 +69,8 @@ def markdown_speed(document):
     for row in rows:
         low, high = row["spread"]["seconds_per_update"]
         cost = row["seconds_per_update"]
-        ratio = times(cost / numpy_cost) if cost > 0 and numpy_cost > 0 else "—"
-        lines.append(f"| {row['trainer']} | {micros(cost)} | {micros(low)}–{micros(high)} | {ratio} |")
+        multiple = ratio(cost / numpy_cost) if cost > 0 and numpy_cost > 0 else "—"
+        lines.append(f"| {row['trainer']} | {micros(cost)} | {micros(low)}–{micros(high)} | {multiple} |")
     machine, config = document["machine"], document["config"]
     repeats = len(rows[0]["run_seconds"][0]["seconds"])
     lines.append("")

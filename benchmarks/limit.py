@@ -319,8 +319,8 @@ def markdown_against(limit, section="line", floor="numba_loop"):
             if cell is None:
                 cells.append("—")
                 continue
-            shown = f"{render.times(cell['times_limit'])}"
-            cells.append(shown + (f" ({render.times(cell['seconds'] / base['seconds'])})" if base else ""))
+            shown = f"{render.ratio(cell['times_limit'])}"
+            cells.append(shown + (f" ({render.ratio(cell['seconds'] / base['seconds'])})" if base else ""))
         rows.append(f"| {point['value']:,} | {render.micros(point['seconds'])} | " + " | ".join(cells) + " |")
     floor_note = (
         f" (in brackets: × floor, over {floor}'s)" if any(floor in p["trainers"] for p in part["points"]) else ""
@@ -338,7 +338,7 @@ def markdown_variants(limit):
     cells = {(row["variant"], row["batch_size"]): row for row in part["variants"]}
     rows = ["| batch | bound ns | " + " | ".join(names) + " |", "|---" * (len(names) + 2) + "|"]
     for size in sizes:
-        shown = [f"{nanos(cells[name, size]['seconds']['min'])} ({render.times(cells[name, size]['times_limit'])})"
+        shown = [f"{nanos(cells[name, size]['seconds']['min'])} ({render.ratio(cells[name, size]['times_limit'])})"
                  if (name, size) in cells else "—" for name in names]  # fmt: skip
         rows.append(f"| {size:,} | {nanos(bounds[size])} | " + " | ".join(shown) + " |")
     rows += [""] + [f"- {name}: {what}" for name, what in part["variants_are"].items()]
@@ -385,8 +385,8 @@ def markdown_tanh(limit, section="mlp_width"):
     return (
         f"On the machine of the bound, XLA's compiled tanh (jax.jit) runs at {xla['median'] / 1e9:.3g} G/s "
         f"(best {xla['max'] / 1e9:.3g}), numpy's vectorised tanh at {best_rate / 1e9:.3g} G/s (best): "
-        f"{render.times(best_rate / xla['max'])} slower. At H {last['value']:,}, the {last['counts']['tanh']:,} tanh of one "
-        f"update alone take {render.micros(at_xla)} µs at XLA's rate, {render.times(at_xla / last['seconds'])} the bound."
+        f"{render.ratio(best_rate / xla['max'])} slower. At H {last['value']:,}, the {last['counts']['tanh']:,} tanh of one "
+        f"update alone take {render.micros(at_xla)} µs at XLA's rate, {render.ratio(at_xla / last['seconds'])} the bound."
     )
 
 
@@ -422,12 +422,12 @@ def markdown_closest(limit, sections=("line", "here", "mlp_width")):
         first, last = part["points"][0], part["points"][-1]
         axis = "H" if part["axis"] == "hidden" else "batch"
         closest = fastest_by_framework(part)
-        ways = ", ".join(f"{framework}: {name} at {axis} {value:,}, {render.times(multiple)}"
+        ways = ", ".join(f"{framework}: {name} at {axis} {value:,}, {render.ratio(multiple)}"
                          for framework, (name, value, multiple) in sorted(closest.items(), key=lambda f: f[1][2]))  # fmt: skip
-        near = [f"{name} at {axis} {point['value']:,} ({render.times(cell['times_limit'])})"
+        near = [f"{name} at {axis} {point['value']:,} ({render.ratio(cell['times_limit'])})"
                 for point in part["points"] for name, cell in point["trainers"].items()
                 if cell["times_limit"] <= NEAR]  # fmt: skip
-        far = [f"{axis} {point['value']:,} ({best(point)[0]}, {render.times(best(point)[1])})"
+        far = [f"{axis} {point['value']:,} ({best(point)[0]}, {render.ratio(best(point)[1])})"
                for point in part["points"] if best(point)[1] > NEAR]  # fmt: skip
         text.append(
             f"{SOURCES[section][1][0].upper() + SOURCES[section][1][1:]}: the bound is set by {resource_spans(part)}; "

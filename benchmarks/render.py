@@ -28,6 +28,7 @@ import sys
 import tempfile
 
 from benchmarks.sweep import crossings  # light: numpy, no framework
+from fitways.report import ratio  # 1,000× / 15× / 4.7× / 0.49×
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MIN_RUNS = 3  # a range quoted from fewer runs would be one run's luck on a shared machine
@@ -183,13 +184,6 @@ def micros(seconds):
     return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
 
 
-def times(value):
-    """A ratio: 1,000× / 15× / 4.7× / 0.49×."""
-    if value >= 10:
-        return f"{value:,.0f}×"
-    return f"{value:.1f}×" if value >= 1 else f"{value:.2f}×" if value >= 0.1 else f"{value:.2g}×"
-
-
 def spread(values, show):
     """The median and, in brackets, the range: "12.3 (12.1–15.3)"."""
     low, high = show(min(values)), show(max(values))
@@ -239,7 +233,7 @@ def markdown_compare(document):
             f"{row.num('loss'):.2e}",
             "yes" if row["converged"] else "no", f"{row.num('first_call_extra_seconds'):.2f}",
             micros(row.num("seconds_per_call")), micros(row.num("seconds_per_update")),
-            "—" if row["speedup"] is None else times(row.num("speedup")),
+            "—" if row["speedup"] is None else ratio(row.num("speedup")),
         ])  # fmt: skip
     header = ["trainer", "placed on", *shown, "loss", "converged", "first call s", "µs/call", "µs/update"]
     header.append(f"vs {baseline}")
@@ -263,7 +257,7 @@ def markdown_speedups(runs, pairs):
             raise RenderError(f"{runs[0].file}: a fitted cost of {a} or {b} at or below zero, no ratio to quote")
         if statistics.median(ratios) < 1:  # say it the way round that reads as "cheaper"
             a, b, ratios = b, a, [1 / r for r in ratios]
-        low, high = times(min(ratios)), times(max(ratios))
+        low, high = ratio(min(ratios)), ratio(max(ratios))
         shown = low if low == high else f"{low.removesuffix('×')}–{high}"
         said.append(f"{escape(a)}'s update is {shown} cheaper than {escape(b)}'s.")
     return paragraph([*said, f"(Each range is over the {len(runs)} compare runs.)"])
@@ -276,7 +270,7 @@ def markdown_keras_backends(runs):
         per_update = over_runs(runs, trainer, "seconds_per_update")
         base = over_runs(runs, "keras_fit", "seconds_per_update")
         ratios = [b / p for b, p in zip(base, per_update)]
-        body.append([escape(trainer), backend, spread(per_update, micros), spread(ratios, times)])
+        body.append([escape(trainer), backend, spread(per_update, micros), spread(ratios, ratio)])
     return table(["trainer", "Keras backend", "µs per update", "keras_fit's update over this one's"], body)
 
 
@@ -332,7 +326,7 @@ def markdown_benchmarks(report, only=None):
             if cell is None:
                 row.append("—")
             else:
-                row.append(micros(cell[0]) + (f" · {times(cell[0] / floor[0])}" if floor else ""))
+                row.append(micros(cell[0]) + (f" · {ratio(cell[0] / floor[0])}" if floor else ""))
         body.append(row)
     return table(header, body)
 
@@ -356,7 +350,7 @@ def markdown_floor(report, trainers=("tf_xla", "jax_loop")):
     said = []
     for trainer in trainers:
         quoted = [
-            f"{times(cells[(trainer, s)][0] / cells[(FLOOR, s)][0])} at batch {s:,}"
+            f"{ratio(cells[(trainer, s)][0] / cells[(FLOOR, s)][0])} at batch {s:,}"
             for s in sizes
             if (trainer, s) in cells and (FLOOR, s) in cells
         ]
@@ -427,21 +421,21 @@ def markdown_crossovers(lines, incumbent, axis):
         shared = sorted(set(line) & set(mine))
         first, last = shared[0], shared[-1]
         changes = crossings(line, mine)  # benchmarks.sweep's rule: where two lines change order
-        ratio = {value: mine[value] / line[value] for value in shared}.get  # how many times cheaper `name` is
+        cheaper = {value: mine[value] / line[value] for value in shared}.get  # how many times cheaper `name` is
         if not changes:
-            if ratio(first) > 1:
+            if cheaper(first) > 1:
                 said.append(
                     f"{name}'s update is cheaper than {incumbent}'s at every {axis.removesuffix(' =')} measured: "
-                    f"{times(ratio(first))} cheaper at {at(first)}, {times(ratio(last))} at {at(last)}."
+                    f"{ratio(cheaper(first))} cheaper at {at(first)}, {ratio(cheaper(last))} at {at(last)}."
                 )
             else:
                 said.append(
-                    f"{name} never overtakes {incumbent}: its update costs {times(1 / ratio(first))} "
-                    f"{incumbent}'s at {at(first)} and {times(1 / ratio(last))} at {at(last)}."
+                    f"{name} never overtakes {incumbent}: its update costs {ratio(1 / cheaper(first))} "
+                    f"{incumbent}'s at {at(first)} and {ratio(1 / cheaper(last))} at {at(last)}."
                 )
             continue
         where = " and ".join(f"between {at(lo)} and {hi:,}" for lo, hi in changes)
-        ahead, behind = (name, incumbent) if ratio(last) > 1 else (incumbent, name)
+        ahead, behind = (name, incumbent) if cheaper(last) > 1 else (incumbent, name)
         count = "once" if len(changes) == 1 else f"{len(changes)} times"
         said.append(
             f"{name} and {incumbent} change order {count}, {where}; at {at(last)}, the largest measured, "
@@ -578,7 +572,7 @@ def markdown_keras_changes(document):
             raise RenderError(f"{document.file}: variants.{name} did not converge")
         per_update = row.num("per_update_us")
         body.append(
-            [escape(name), micros(row.num("per_call_us") / 1e6), micros(per_update / 1e6), times(base / per_update)]
+            [escape(name), micros(row.num("per_call_us") / 1e6), micros(per_update / 1e6), ratio(base / per_update)]
         )
     return table(["variant", "µs per call", "µs per update", "keras_fit's update over this one's"], body)
 
