@@ -28,7 +28,7 @@ import sys
 import tempfile
 
 from benchmarks.sweep import crossings  # light: numpy, no framework
-from fitways.report import ratio  # 1,000× / 15× / 4.7× / 0.49×
+from fitways.report import micros_with_unit, ratio  # one number format for the tables and the docs
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MIN_RUNS = 3  # a range quoted from fewer runs would be one run's luck on a shared machine
@@ -177,11 +177,8 @@ def escape(text):
 
 
 def micros(seconds):
-    """µs with enough digits: 3,894 / 38.1 / 1.01 / 0.0509; a fitted cost at or below zero is ~0."""
-    if seconds <= 0:
-        return "~0"
-    value = seconds * 1e6
-    return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
+    """µs with enough digits, no unit: 3,894 / 38.1 / 1.01 / 0.0509; a fitted cost at or below zero is ~0."""
+    return "~0" if seconds <= 0 else micros_with_unit(seconds * 1e6).removesuffix(" µs")
 
 
 def spread(values, show):
