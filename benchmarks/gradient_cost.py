@@ -24,7 +24,7 @@ import sys
 from benchmarks.gradient_cost_study import MAX_N, METHODS
 from fitways.cli import HelpFormatter, Parser, UsageError, docstring, number
 from fitways.frameworks import FRAMEWORKS
-from fitways.output import OutputError, path_problem, prepare_terminal, warn
+from fitways.output import path_problem, prepare_terminal, warn
 from fitways.signals import run_command
 
 MAX_CAP_S = 600.0
@@ -105,11 +105,7 @@ def main(argv=None):
         parser.error(str(error))
     for note in notes:
         warn(f"note: {note}")
-    try:
-        return measure_and_report(args, names)
-    except OutputError as error:
-        warn(f"error: {error}")
-        return 1
+    return measure_and_report(args, names)
 
 
 def measure_and_report(args, names):

@@ -14,7 +14,7 @@ import statistics
 import sys
 
 from fitways.cli import Parser, UsageError, docstring, number
-from fitways.output import OutputError, path_problem, prepare_terminal, warn
+from fitways.output import path_problem, prepare_terminal, warn
 from fitways.signals import run_command
 
 LENGTHS = (150, 1500)  # updates per run: one pass of the textbook's data, and ten
@@ -103,11 +103,7 @@ def main(argv=None):
     from benchmarks import finish
 
     document = {"lengths": LENGTHS, "repeat": args.repeat, "variants": rows, "machine": machine_description(["tensorflow"])}
-    try:
-        return finish(args.json, document, failures)
-    except OutputError as error:
-        warn(f"error: {error}")
-        return 1
+    return finish(args.json, document, failures)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ import json
 import os
 import sys
 
-from benchmarks import render  # its micros and times: one number format across the docs
+from benchmarks import render  # its micros and ratio: one number format across the docs
 
 LEVELS = ("L1", "L2", "L3", "memory")
 BYTES_PER_SAMPLE = 8  # x and y, float32
@@ -445,12 +445,7 @@ def markdown_closest(limit, sections=("line", "here", "mlp_width")):
 def plot_roofline(path, part, title, xlabel, here=None):
     """µs per update against the axis: the bound as a line, each term dotted, every trainer as points
     (filled); trainers timed on the machine of the bound (here), as open points of the same colour."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from fitways.plots import save
+    from fitways.plots import plt, save  # matplotlib on Agg: no display needed
 
     values = [point["value"] for point in part["points"]]
     figure, axes = plt.subplots(figsize=(9.5, 6), layout="constrained")
@@ -602,7 +597,7 @@ def read_json(path):
 
 def main(argv=None):
     from fitways.cli import Parser, UsageError, docstring
-    from fitways.output import OutputError, prepare_terminal, warn
+    from fitways.output import prepare_terminal, warn
     from fitways.report import write_json
 
     prepare_terminal()
@@ -627,24 +622,20 @@ def main(argv=None):
         parser.error(str(error))
     except (OSError, ValueError, KeyError) as error:
         parser.error(f"cannot compute the bound: {getattr(error, 'strerror', None) or error}")
-    try:
-        if args.here:
-            here = measure_here(args.here, HERE_BATCH_SIZES)
-            write_json(os.path.join(args.docs, SOURCES["here"][0]), here)
-            sources["here"] = (SOURCES["here"][0], here)
-            document = limit_document(machine, sources, os.path.join(args.docs, "machine.json"))
-        write_json(os.path.join(args.docs, "limit.json"), document)
-        bound_on, line, width = document["machine"]["cpu"], document["line"], document["mlp_width"]
-        plot_roofline(os.path.join(args.docs, "roofline_line.png"), line,
-                      f"The line against the limit (bound: {bound_on})\npoints: docs/{line['file']} ({line['cpu']})",
-                      "batch size (samples per update)", document.get("here"))  # fmt: skip
-        batch = width["points"][0]["counts"]["data_bytes"] // BYTES_PER_SAMPLE
-        plot_roofline(os.path.join(args.docs, "roofline_mlp.png"), width,
-                      f"The network at batch {batch} against the limit (bound: {bound_on})\n"
-                      f"points: docs/{width['file']} ({width['cpu']})", "hidden units H")  # fmt: skip
-    except OutputError as error:
-        warn(f"error: {error}")
-        return 1
+    if args.here:
+        here = measure_here(args.here, HERE_BATCH_SIZES)
+        write_json(os.path.join(args.docs, SOURCES["here"][0]), here)
+        sources["here"] = (SOURCES["here"][0], here)
+        document = limit_document(machine, sources, os.path.join(args.docs, "machine.json"))
+    write_json(os.path.join(args.docs, "limit.json"), document)
+    bound_on, line, width = document["machine"]["cpu"], document["line"], document["mlp_width"]
+    plot_roofline(os.path.join(args.docs, "roofline_line.png"), line,
+                  f"The line against the limit (bound: {bound_on})\npoints: docs/{line['file']} ({line['cpu']})",
+                  "batch size (samples per update)", document.get("here"))  # fmt: skip
+    batch = width["points"][0]["counts"]["data_bytes"] // BYTES_PER_SAMPLE
+    plot_roofline(os.path.join(args.docs, "roofline_mlp.png"), width,
+                  f"The network at batch {batch} against the limit (bound: {bound_on})\n"
+                  f"points: docs/{width['file']} ({width['cpu']})", "hidden units H")  # fmt: skip
     print(markdown_provenance(document))
     print(markdown_closest(document))
     warn(f"wrote {args.docs}/limit.json, roofline_line.png, roofline_mlp.png")

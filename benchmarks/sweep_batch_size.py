@@ -25,7 +25,7 @@ from fitways.cli import (
 )
 from fitways.environment import check as check_environment
 from fitways.frameworks import load as load_frameworks
-from fitways.output import OutputError, path_problem, prepare_terminal, warn
+from fitways.output import path_problem, prepare_terminal, warn
 from fitways.problems import DEFAULT, PROBLEMS
 from fitways.signals import run_command
 
@@ -88,11 +88,7 @@ def main(argv=None):
         parser.error(str(error))
     for note in notes + device_notes:
         warn(f"note: {note}")
-    try:
-        return sweep(args, problem, extra, sizes, runs)
-    except OutputError as error:
-        warn(f"error: {error}")
-        return 1
+    return sweep(args, problem, extra, sizes, runs)
 
 
 def sweep(args, problem, extra, sizes, runs):

@@ -21,7 +21,7 @@ import sys
 
 from fitways.cli import Parser, UsageError, choose_trainers, docstring, number, plan_runs
 from fitways.frameworks import load as load_frameworks
-from fitways.output import OutputError, path_problem, prepare_terminal, warn
+from fitways.output import path_problem, prepare_terminal, warn
 from fitways.problems import PROBLEMS
 from fitways.signals import run_command
 
@@ -90,11 +90,7 @@ def main(argv=None):
         parser.error(str(error))
     for note in notes + device_notes:
         warn(f"note: {note}")
-    try:
-        return sweep(args, problem, axis, runs)
-    except OutputError as error:
-        warn(f"error: {error}")
-        return 1
+    return sweep(args, problem, axis, runs)
 
 
 def setup_for(args, width, layers, lr):

@@ -140,12 +140,7 @@ def markdown_norms(data, init):
 
 
 def plot(data, path):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from fitways.plots import save
+    from fitways.plots import plt, save  # matplotlib on Agg: no display needed
 
     inits = list(data["inits"])
     figure, panels = plt.subplots(1, len(inits), figsize=(5.5 * len(inits), 4), sharey=True)
@@ -166,7 +161,7 @@ def plot(data, path):
 
 def main(argv=None):
     from fitways.cli import Parser, UsageError, docstring
-    from fitways.output import OutputError, path_problem
+    from fitways.output import path_problem
     from fitways.report import write_json
 
     parser = Parser(description=docstring(__file__).split("\n\n")[0])
@@ -179,14 +174,10 @@ def main(argv=None):
             raise UsageError(f"{flag} {bad_path}")
     data = measure()
     sys.stdout.write(markdown_factors(data) + "\n" + markdown_ends(data))
-    try:
-        if args.json:
-            write_json(args.json, data)
-        if args.plot:
-            plot(data, args.plot)
-    except (OutputError, OSError) as error:
-        print(f"error: {getattr(error, 'strerror', None) or error}", file=sys.stderr)
-        return 1
+    if args.json:
+        write_json(args.json, data)
+    if args.plot:
+        plot(data, args.plot)
     return 0
 
 

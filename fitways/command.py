@@ -26,7 +26,7 @@ from fitways.cli import (
 )
 from fitways.environment import check as check_environment
 from fitways.frameworks import load as load_frameworks
-from fitways.output import OutputError, directory_problem, path_problem, prepare_terminal, warn
+from fitways.output import directory_problem, path_problem, prepare_terminal, warn
 from fitways.problem import LOSSES
 from fitways.problems import DEFAULT, PROBLEMS
 from fitways.registry import BASELINE
@@ -152,19 +152,15 @@ def main(argv=None):
     from fitways import suite
 
     data = problem.make_data(config)
-    try:
-        if args.check_gradients:
-            for note in notes:
-                warn(f"note: {note}")
-            return suite.check_gradients(problem, config, data, runs, args.json)
-        options = SimpleNamespace(
-            repeat=args.repeat or DEFAULT_REPEAT, baseline=args.baseline, log_every=args.log_every,
-            replicas=args.replicas, json=args.json, plot=args.plot, profile=args.profile, wide=args.wide,
-        )  # fmt: skip
-        return suite.train_and_report(problem, config, data, runs, notes + device_notes + scale_notes, options)
-    except OutputError as error:
-        warn(f"error: {error}")
-        return 1
+    if args.check_gradients:
+        for note in notes:
+            warn(f"note: {note}")
+        return suite.check_gradients(problem, config, data, runs, args.json)
+    options = SimpleNamespace(
+        repeat=args.repeat or DEFAULT_REPEAT, baseline=args.baseline, log_every=args.log_every,
+        replicas=args.replicas, json=args.json, plot=args.plot, profile=args.profile, wide=args.wide,
+    )  # fmt: skip
+    return suite.train_and_report(problem, config, data, runs, notes + device_notes + scale_notes, options)
 
 
 def gradient_checkable(problem, names, notes, named):

@@ -5,7 +5,7 @@ status is the shell's 128 + the signal's number (143, 129). Without this, Python
 import signal
 import sys
 
-from fitways.output import exit_status, warn
+from fitways.output import OutputError, exit_status, warn
 
 ENDING = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]  # those this system has
 
@@ -29,8 +29,9 @@ def run_command(main, argv=None):
     benchmarks/, each `python -m fitways.<tool>`): SIGTERM and SIGHUP clean up on the way out; stdout and
     stderr are guarded (a reader that left, a full disk: fitways.output.prepare_terminal); an environment
     variable that a framework refuses is one line and exit 2 before any work (fitways.environment.
-    check_variables; not for --help); a UsageError is one line and 2; a stdout that could not be written
-    is reported (exit 1); Ctrl-C is one line and 130."""
+    check_variables; not for --help); a UsageError is one line and 2; a file asked for that could not be
+    written (fitways.output.OutputError) or a stdout that could not be is one line and 1; Ctrl-C is one line
+    and 130."""
     from fitways.cli import UsageError
     from fitways.environment import check_variables
     from fitways.output import prepare_terminal
@@ -45,6 +46,9 @@ def run_command(main, argv=None):
     except UsageError as error:
         warn(f"error: {error}")
         return 2
+    except OutputError as error:  # after the work: what was printed stays, the file says why it is missing
+        warn(f"error: {error}")
+        return exit_status(1)
     except KeyboardInterrupt:
         warn("\ninterrupted")
         return 130

@@ -9,6 +9,8 @@ import sys
 import pytest
 
 from fitways import command
+from fitways.output import OutputError
+from fitways.signals import run_command
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -68,3 +70,17 @@ def test_the_network_is_checked_like_the_line(capsys, argv, message):
         command.main(argv)
     err = capsys.readouterr().err
     assert exit_info.value.code == 2 and err.startswith(message) and err.count("\n") == 1
+
+
+def test_a_file_that_cannot_be_written_after_the_work_is_one_line_and_exit_1(capsys):
+    """Every command ends through run_command, which reports a failed write (OutputError) once for all:
+    what the command printed stays, and the one error line says which file and why."""
+
+    def study(argv):
+        print("| the table |")
+        raise OutputError("cannot write docs/x.json: No space left on device")
+
+    assert run_command(study, []) == 1
+    captured = capsys.readouterr()
+    assert captured.out == "| the table |\n"
+    assert captured.err == "error: cannot write docs/x.json: No space left on device\n"
