@@ -1,16 +1,15 @@
 """Runs impls/tf_multiworker as a cluster of worker processes on this machine, and always cleans up.
 
-    run(problem, name, config, workers=2)  →  MultiworkerResult(final, rows, train_seconds, other_seconds, ...)
     measure(problem, name, config, repeat)  →  the Measurement fitways.timing.measure gives in process
 
 Each worker is `python -m fitways.multiworker RESULT_PATH PID` (work(), at the end of this file: nothing it
 imports runs a TensorFlow op before the worker makes its strategy) with its own TF_CONFIG (the cluster of loopback
 ports chosen here, and its index) and the problem, lesson and config as JSON in FITWAYS_CONFIG. Every worker
-trains; worker 0 writes the result as JSON to the file named on its command line. The workers run in their own process
+runs timing.measure on its trainer, in step with the others; worker 0 writes the Measurement to the file named
+on its command line. The workers run in their own process
 groups, killed whatever happens here: success, a worker's failure, the time limit, Ctrl-C, SIGTERM or
 SIGHUP (fitways/signals.py). Ctrl-Z stops them with the launcher, and they continue with it. A port
-taken between choosing it and a worker binding it is retried with fresh ports.
-"""
+taken between choosing it and a worker binding it is retried with fresh ports."""
 
 import contextlib
 import dataclasses
@@ -18,6 +17,7 @@ import importlib
 import json
 import math
 import os
+import pickle
 import signal
 import socket
 import subprocess
@@ -29,6 +29,9 @@ import types
 from pathlib import Path
 
 from fitways.processes import die_with_parent, kill, spawn, stderr_tail
+from fitways.runner import Runner
+from fitways.timing import measure as measure_in_process
+from fitways.timing import second_length
 
 WORKERS = 2
 WORKER = "fitways.multiworker"  # what each worker process runs: python -m WORKER
@@ -43,15 +46,6 @@ def placed_on(workers=WORKERS):
     return f"CPU:0 of {workers} workers"
 
 
-@dataclasses.dataclass(frozen=True)
-class MultiworkerResult:
-    final: tuple  # the parameters, in the problem's order
-    rows: list | None  # [(update, loss, *parameters)] per update of one more, logged run, when asked for
-    train_seconds: list  # each train() without a log inside worker 0, the first one tracing included
-    other_seconds: dict  # {updates: [train() of a second length, timing.second_length's]}, when timed_runs > 1
-    logged_seconds: float | None  # the logged run's
-
-
 class WorkerError(RuntimeError):
     """A worker failed or the run timed out; the message is one line, then the workers' stderr."""
 
@@ -60,45 +54,23 @@ class _PortInUse(Exception):
     pass
 
 
-def measure(problem, name, config, repeat, workers=WORKERS):
-    """The first call, `repeat` steady-state runs at each of two lengths and a logged run, all inside
-    the workers (a process start per run would time TensorFlow's import, not training)."""
-    from fitways.timing import Measurement
-
-    result = run(problem, name, config, workers, log=True, timed_runs=1 + repeat)
-    return Measurement(
-        final=result.final,
-        trajectory=trajectory(problem, config, result.rows),
-        updates=config.updates,
-        first_seconds=result.train_seconds[0],
-        run_seconds={config.updates: result.train_seconds[1:], **result.other_seconds},
-        logged_seconds=[result.logged_seconds],
-    )
-
-
-def trajectory(problem, config, rows):
-    """The Trajectory of a worker's logged rows (updates counted from 0 there)."""
-    from fitways.trajectory import Trajectory
-
-    return Trajectory.from_rows(problem, config, [(update + 1, loss, parameters) for update, loss, *parameters in rows])
-
-
-def time_limit(config, timed_runs=1, log=False):
-    """Seconds a whole run may take: start-up, and an allowance for every update it makes."""
-    return START_UP_SECONDS + SECONDS_PER_UPDATE * config.updates * (timed_runs + log)
-
-
-def run(problem, name, config, workers=WORKERS, log=False, timed_runs=1, timeout=None):
-    """Trains config across `workers` processes, `timed_runs` times from the start (reset) to time the
-    steady state, then once more logged if asked; worker 0's result (W, b of the last plain run).
-    timeout: seconds (default: time_limit, sized from the work)."""
-    timeout = timeout or time_limit(config, timed_runs, log)
+def measure(problem, name, config, repeat, workers=WORKERS, timeout=None):
+    """fitways.timing.measure, run inside the workers (a process start per run would time TensorFlow's
+    import, not training): worker 0's Measurement. timeout: seconds (default: time_limit's)."""
+    timeout = timeout or time_limit(config, repeat)
     for _ in range(PORT_ATTEMPTS):
         try:
-            return _run_once(problem, name, config, workers, log, timed_runs, timeout)
+            return _run_once(problem, name, config, workers, repeat, timeout)
         except _PortInUse:
             continue
     raise WorkerError(f"could not start {workers} workers: their ports were taken {PORT_ATTEMPTS} times in a row")
+
+
+def time_limit(config, repeat):
+    """Seconds a measurement may take: start-up, and an allowance for every update it makes (timing.measure
+    runs config.updates at most 2·repeat + 5 times: first, probe, repeats, logged runs; the shorter partner
+    runs a tenth as many)."""
+    return START_UP_SECONDS + SECONDS_PER_UPDATE * config.updates * (2 * repeat + 5)
 
 
 def free_ports(count):
@@ -113,22 +85,20 @@ def free_ports(count):
             s.close()
 
 
-def _run_once(problem, name, config, workers, log, timed_runs, timeout):
-    from fitways.timing import second_length
-
+def _run_once(problem, name, config, workers, repeat, timeout):
     # Every worker must run the same updates (each is an all-reduce between them), so the second
     # length is fixed here, not from a worker's own timing: an update that crosses processes is
     # always slow, and second_length gives a slow run's shorter partner.
     second = second_length(config.updates, math.inf)
     cluster = {"worker": [f"localhost:{port}" for port in free_ports(workers)]}
     lesson = problem.trainers[name].module
-    task = json.dumps({"problem": problem.name, "lesson": lesson, "config": config.asdict(), "log": log,
-                       "timed_runs": timed_runs, "second": second})  # fmt: skip
+    task = json.dumps({"problem": problem.name, "lesson": lesson, "config": config.asdict(), "repeat": repeat,
+                       "second": second})  # fmt: skip
     start = time.perf_counter()
     processes: list[subprocess.Popen] = []
     logs: list = []
     with tempfile.TemporaryDirectory(prefix="fitways-workers-") as folder, stop_together(processes) as stopped:
-        result_path = Path(folder) / "result.json"
+        result_path = Path(folder) / "measurement.pickle"
         try:
             for index in range(workers):
                 logs.append(open(Path(folder) / f"worker{index}.err", "w+b"))  # closed in finally
@@ -143,15 +113,12 @@ def _run_once(problem, name, config, workers, log, timed_runs, timeout):
                     )
                 )
             _wait(processes, logs, lambda: start + timeout + stopped.seconds, timeout)
-            result = json.loads(result_path.read_text())
+            return pickle.loads(result_path.read_bytes())  # written by our own worker 0, from this code
         finally:
             for process in processes:
                 kill(process)
             for log in logs:
                 log.close()
-    rows = [tuple(row) for row in result["rows"]] if log else None
-    other = {int(updates): seconds for updates, seconds in result["other_seconds"].items()}  # JSON keys are text
-    return MultiworkerResult(tuple(result["final"]), rows, result["train_seconds"], other, result["logged_seconds"])
 
 
 def _wait(processes, logs, deadline, timeout):
@@ -208,56 +175,36 @@ def _stderr(logs):
     return "".join(stderr_tail(log, f"worker {index}") for index, log in enumerate(logs))
 
 
+class SharedTrainer(Runner):
+    """A Runner around the one trainer this worker built: its strategy can be made once per process, so a
+    run of another length shares it, with a config that differs in updates only (its Python loop reads
+    config.updates at every train(), and every run starts with reset())."""
+
+    def __init__(self, problem, config, trainer):
+        self.problem, self.config, self.trainer, self.scope = problem, config, trainer, contextlib.nullcontext
+
+    def with_updates(self, updates):
+        return SharedTrainer(self.problem, dataclasses.replace(self.config, updates=updates), self.trainer)
+
+    def reset(self, parameters=None):
+        self.trainer.config = self.config
+        super().reset(parameters)
+
+
 def work(result_path):
-    """One worker: the strategy first (before any other TensorFlow op), then train, then worker 0 reports."""
-    import numpy as np
-
-    from fitways.timing import timed
-
+    """One worker: the strategy first (before any other TensorFlow op), then timing.measure, as every
+    worker runs it; worker 0 writes the Measurement."""
     options = json.loads(os.environ["FITWAYS_CONFIG"])
     # the lesson's folder holds its problem.py (fitways.problems finds problems by that rule)
     problem = importlib.import_module(options["lesson"].rsplit(".", 1)[0] + ".problem").PROBLEM
     assert problem.name == options["problem"], (problem.name, options["problem"])
     config = problem.Config(**options["config"])
     Trainer = importlib.import_module(options["lesson"]).Trainer  # TensorFlow is imported only here, in the worker
-    trainer = Trainer(config, problem.make_data(config))
-    start_values = problem.initial_parameters(config)
-
-    def timed_run(run_config):
-        # The strategy can be made once per process, so the second length reuses this trainer with a
-        # config that differs in updates only: its Python loop reads config.updates at every train().
-        trainer.config = run_config
-        trainer.reset(*start_values)
-        return timed(trainer.train)  # the parameters come back on the host: training is over when the clock stops
-
-    final, first = timed_run(config)
-    seconds, other_seconds = [first], {}  # type: list[float], dict[int, list[float]]
-    if options["timed_runs"] > 1:
-        other = dataclasses.replace(config, updates=options["second"])
-        timed_run(other)  # its first run, untimed
-        other_seconds[other.updates] = []
-        for _ in range(options["timed_runs"] - 1):
-            final, run_seconds = timed_run(config)
-            seconds.append(run_seconds)
-            other_seconds[other.updates].append(timed_run(other)[1])
-    trainer.config = config
-    rows, logged_seconds = [], None
-    if options["log"]:
-        trainer.reset(*start_values)
-        start = time.perf_counter()
-        trainer.train(log=lambda update, loss, *parameters: rows.append((update, float(loss), *parameters)))
-        logged_seconds = time.perf_counter() - start
+    runner = SharedTrainer(problem, config, Trainer(config, problem.make_data(config)))
+    measurement = measure_in_process(runner, options["repeat"], runner.with_updates, second=options["second"])
     if result_path:
         partial = Path(result_path + ".partial")
-        as_lists = lambda values: [np.asarray(value, np.float64).tolist() for value in values]  # noqa: E731
-        result = {
-            "final": as_lists(final),
-            "rows": [(update, loss, *as_lists(parameters)) for update, loss, *parameters in rows],
-            "train_seconds": seconds,
-            "other_seconds": other_seconds,
-            "logged_seconds": logged_seconds,
-        }
-        partial.write_text(json.dumps(result))  # json writes NaN for a diverged run; json reads it back
+        partial.write_bytes(pickle.dumps(measurement))
         partial.replace(result_path)  # the launcher never reads a half-written file
 
 

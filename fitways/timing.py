@@ -99,9 +99,10 @@ def timed(fn):
     return result, time.perf_counter() - start
 
 
-def measure(runner, repeat, runner_for):
+def measure(runner, repeat, runner_for, second=None):
     """The first call, then `repeat` steady-state runs at each of two lengths, in turns (so that the
-    machine's drift hits both alike): config.updates, and second_length's, run by
+    machine's drift hits both alike): config.updates, and second_length's (or `second`, fixed in advance
+    where several processes must run alike), run by
     runner_for(updates) — a runner of the same trainer and data with that many updates. Then a
     logged run (untimed: a compiled loop traces its logging variant now) and up to LOGGED_RUNS
     timed logged runs (no more than `repeat`), each from the start."""
@@ -114,7 +115,7 @@ def measure(runner, repeat, runner_for):
     # Keras's fit makes of it under a distribution strategy, so these runs are as quiet as TensorFlow's
     # import (FITWAYS_TF_VERBOSE=1 shows it all).
     with quiet_stderr():
-        other = runner_for(second_length(runner.config.updates, seconds))
+        other = runner_for(second or second_length(runner.config.updates, seconds))
         other.reset()
         other.train()  # its tracing and compilation, untimed
         run_seconds: dict[int, list[float]] = {runner.config.updates: [], other.config.updates: []}

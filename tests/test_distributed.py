@@ -73,17 +73,18 @@ def test_a_left_over_worker_would_be_seen():
 @pytest.mark.slow
 def test_two_worker_processes_follow_numpy_and_leave_nothing_behind():
     config = Config()
-    result = multiworker.run(LINE, "tf_multiworker", config, log=True, timed_runs=1)
-    ours = multiworker.trajectory(LINE, config, result.rows)
+    measurement = multiworker.measure(LINE, "tf_multiworker", config, repeat=1)
+    ours = measurement.trajectory
     assert_same_trajectory(ours, logged("numpy_manual", config))
-    assert result.final == pytest.approx((ours.final["W"], ours.final["b"]), abs=1e-7)
+    assert measurement.final == pytest.approx((ours.final["W"], ours.final["b"]), abs=1e-7)
+    assert set(measurement.run_seconds) == {config.updates, config.updates // 10}  # the length fixed for both workers
     assert not worker_processes()
 
 
 @pytest.mark.slow
 def test_a_hung_or_slow_cluster_is_killed_at_the_timeout():
     with pytest.raises(multiworker.WorkerError, match="2 workers did not finish within 1 s"):
-        multiworker.run(LINE, "tf_multiworker", Config(), timeout=1)
+        multiworker.measure(LINE, "tf_multiworker", Config(), repeat=1, timeout=1)
     assert not worker_processes()
 
 
