@@ -101,11 +101,10 @@ def timed(fn):
 
 def measure(runner, repeat, runner_for, second=None):
     """The first call, then `repeat` steady-state runs at each of two lengths, in turns (so that the
-    machine's drift hits both alike): config.updates, and second_length's (or `second`, fixed in advance
-    where several processes must run alike), run by
-    runner_for(updates) — a runner of the same trainer and data with that many updates. Then a
-    logged run (untimed: a compiled loop traces its logging variant now) and up to LOGGED_RUNS
-    timed logged runs (no more than `repeat`), each from the start."""
+    machine's drift hits both alike): config.updates, and second_length's (or `second`, where processes
+    must run alike), run by runner_for(updates) — a runner of the same trainer and data with that many
+    updates. Then a logged run (untimed: a compiled loop traces its logging variant now) and up to
+    LOGGED_RUNS timed logged runs (no more than `repeat`), each from the start."""
     runner.reset()
     final, first_seconds = timed(runner.train)
     runner.reset()
