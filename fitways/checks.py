@@ -53,9 +53,8 @@ def divergence_bound(problem, config):
 def diverging(problem, config, loss, params):
     """The one divergence rule every trainer is judged by: a non-finite value, or a parameter or the
     loss beyond any sane fit. loss may be None (a trainer that never sees a batch loss); params are
-    by name or in order."""
-    values = params.values() if isinstance(params, dict) else params
-    return not within(divergence_bound(problem, config), loss, values)
+    in order."""
+    return not within(divergence_bound(problem, config), loss, params)
 
 
 def within(bound, loss, values):

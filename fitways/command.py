@@ -8,6 +8,7 @@ stdout could not be written), 2 on bad arguments or environment, 130 when interr
 SIGTERM or SIGHUP.
 """
 
+import importlib.util
 from types import SimpleNamespace
 
 from fitways.cli import (
@@ -26,7 +27,7 @@ from fitways.cli import (
 )
 from fitways.environment import check as check_environment
 from fitways.frameworks import load as load_frameworks
-from fitways.output import directory_problem, path_problem, prepare_terminal, warn
+from fitways.output import directory_problem, path_problem, warn
 from fitways.problem import LOSSES
 from fitways.problems import DEFAULT, PROBLEMS
 from fitways.registry import BASELINE
@@ -111,32 +112,27 @@ def check_combinations(args, config):
     if args.check_gradients:
         for option in ("plot", "log_every", "repeat", "baseline", "replicas", "profile"):
             if getattr(args, option) is not None:
-                flag = "--" + option.replace("_", "-")
-                raise UsageError(f"{flag} has no effect with --check-gradients, which trains nothing")
+                raise UsageError(f"{flag(option)} has no effect with --check-gradients, which trains nothing")
     if args.repeat is not None and not 1 <= args.repeat <= 1000:
         raise UsageError(f"--repeat must be between 1 and 1000, got {args.repeat}")
     if args.log_every is not None and not 1 <= args.log_every <= config.updates:
         raise UsageError(f"--log-every must be between 1 and --updates ({config.updates}), got {args.log_every}")
-    for option, suffix in (("json", ".json"), ("plot", ".png")):
-        path = getattr(args, option)
-        problem = path is not None and path_problem(path, suffix)
+    for option, why in (
+        ("json", lambda path: path_problem(path, ".json")),
+        ("plot", lambda path: path_problem(path, ".png")),
+        ("profile", directory_problem),
+    ):
+        problem = getattr(args, option) is not None and why(getattr(args, option))
         if problem:
             raise UsageError(f"--{option} {problem}")
-    if args.profile is not None:
-        problem = directory_problem(args.profile)
-        if problem:
-            raise UsageError(f"--profile {problem}")
     if args.json is not None and args.json == args.plot:
         raise UsageError("--json and --plot name the same file")
     if args.plot is not None:
-        import importlib.util
-
         if importlib.util.find_spec("matplotlib") is None:
             raise UsageError("--plot needs matplotlib, which is not installed (pip install -r requirements.txt)")
 
 
 def main(argv=None):
-    prepare_terminal()
     parser, args, problem, config = parse(argv)
     try:
         names, notes = choose_trainers(problem, args.trainers)

@@ -62,9 +62,6 @@ def check(problem, names, device, config):
     check_keras_precision(names)
     if "tensorflow" in frameworks:
         check_tf_config()
-    for variable, readers in FLAGS.items():
-        for framework in sorted(frameworks & set(readers)):
-            check_start_up(variable, framework)
     if "jax" in frameworks:
         check_jax_platforms(device)
 
@@ -129,8 +126,8 @@ def check_variables():
     check_tf_config()
     for variable, readers in FLAGS.items():
         for framework in readers:
-            if importlib.util.find_spec(framework) is not None:
-                check_start_up(variable, framework)
+            if os.environ.get(variable) and importlib.util.find_spec(framework) is not None:
+                check_start_up(variable, os.environ[variable], framework)
     text = os.environ.get("JAX_PLATFORMS", "")
     unknown = [name for name in text.split(",") if name.strip() and name.strip() not in JAX_PLATFORM_NAMES]
     if unknown and importlib.util.find_spec("jax") is not None:  # (which of the known ones start: check_jax_platforms)
@@ -197,14 +194,9 @@ def check_tf_config():
         raise UsageError(f"TF_CONFIG must be a JSON object, got {text!r}: tf.distribute reads it; unset it or fix it")
 
 
-def check_start_up(variable, framework):
-    """Start the framework in a child with the flags; its last line if it refuses them."""
-    if os.environ.get(variable):
-        _check_start_up(variable, os.environ[variable], framework)
-
-
 @functools.cache
-def _check_start_up(variable, value, framework):
+def check_start_up(variable, value, framework):
+    """Start the framework in a child with the flags; its last line if it refuses them."""
     try:
         child = subprocess.run(
             [sys.executable, "-c", START_UP[framework]],

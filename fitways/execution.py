@@ -124,7 +124,7 @@ class Workers(Execution):
     def measure(self, problem, name, config, data, device, replicas, repeat):
         from fitways import multiworker
 
-        return multiworker.measure(problem, name, config, repeat, self.count), multiworker.placed_on(self.count)
+        return multiworker.measure(problem, name, config, repeat, self.count), f"CPU:0 of {self.count} workers"
 
 
 class InBackendProcess(InProcess):

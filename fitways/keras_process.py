@@ -15,7 +15,6 @@ lesson does, dies with its launcher (fitways.processes) and ends when its stdin 
 import atexit
 import dataclasses
 import functools
-import importlib
 import inspect
 import json
 import os
@@ -23,6 +22,7 @@ import selectors
 import subprocess
 import sys
 import tempfile
+from pkgutil import resolve_name
 
 import numpy as np
 
@@ -118,11 +118,6 @@ def _name(kind):
     return f"{kind.__module__}:{kind.__qualname__}"
 
 
-def _load(name):
-    module, qualname = name.split(":")
-    return getattr(importlib.import_module(module), qualname)
-
-
 def _host(values):
     """Values from the wire: a float for a scalar, a float32 array otherwise, as the lessons return them."""
     return tuple(value if value is None or np.ndim(value) == 0 else np.asarray(value, np.float32) for value in values)
@@ -195,12 +190,12 @@ def _serve(launcher):
         try:
             if op == "build":
                 with np.load(request["data"]) as arrays:
-                    data = _load(request["data_type"])(**arrays)
+                    data = resolve_name(request["data_type"])(**arrays)
+                config = resolve_name(request["config_type"])(**request["config"])
                 framework = FRAMEWORKS[request["framework"]]
-                framework.load()
                 scope = functools.partial(framework.device_scope, request["device"])
                 with scope():
-                    trainer = _load(request["trainer"])(_load(request["config_type"])(**request["config"]), data)
+                    trainer = resolve_name(request["trainer"])(config, data)
                 built.append((trainer, framework, scope))
                 result = len(built) - 1
             elif op == "ping":

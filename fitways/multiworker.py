@@ -42,10 +42,6 @@ PORT_ATTEMPTS = 3
 PORT_IN_USE = ("address already in use", "could not start grpc server", "failed to add port")
 
 
-def placed_on(workers=WORKERS):
-    return f"CPU:0 of {workers} workers"
-
-
 class WorkerError(RuntimeError):
     """A worker failed or the run timed out; the message is one line, then the workers' stderr."""
 
@@ -75,14 +71,11 @@ def time_limit(config, repeat):
 
 def free_ports(count):
     """`count` distinct loopback ports the OS reports free now (a worker may still lose one to a race)."""
-    sockets = [socket.socket() for _ in range(count)]
-    try:
+    with contextlib.ExitStack() as stack:
+        sockets = [stack.enter_context(socket.socket()) for _ in range(count)]
         for s in sockets:
             s.bind(("localhost", 0))
         return [s.getsockname()[1] for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
 
 
 def _run_once(problem, name, config, workers, repeat, timeout):

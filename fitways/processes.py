@@ -7,6 +7,7 @@ fitways.keras_process's backend processes share.
     stderr_tail(log, whose)   the end of what a child wrote to its stderr file, for an error message
 """
 
+import contextlib
 import ctypes
 import os
 import signal
@@ -49,10 +50,8 @@ def die_with_parent(launcher):
 def kill(process):
     """Kills the child's whole process group and reaps it."""
     if process.poll() is None:
-        try:
+        with contextlib.suppress(ProcessLookupError):  # it exited just now
             os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:  # it exited just now
-            pass
     process.wait()
 
 

@@ -15,7 +15,7 @@ def result_row(problem, config, data, reference, run, placed_on, measurement):
     name, so that anyone can recompute the loss and the verdict from the JSON."""
     trajectory = measurement.trajectory
     params = problem.named(config, measurement.final)
-    diverged = trajectory.diverged_at is not None or diverging(problem, config, None, params)
+    diverged = trajectory.diverged_at is not None or diverging(problem, config, None, params.values())
     loss = finite_or_none(problem.loss(config, params, *problem.trained(config, data)))
     converged, why_not = (False, None) if diverged else verdict(reference, params, math.inf if loss is None else loss)
     truth = problem.truth(config)
@@ -119,9 +119,8 @@ def table_lines(problem, config, reference, rows, baseline):
     lines = [header]
     for row in rows:
         if "error" in row:
-            verdict_column = header.index("converged")
-            lines.append([row["trainer"], row["placed_on"], *["—"] * (verdict_column - 2), "FAILED"])
-            lines[-1] += ["—"] * (len(header) - len(lines[-1]))
+            lines.append([row["trainer"], row["placed_on"], *["—"] * (len(header) - 2)])
+            lines[-1][header.index("converged")] = "FAILED"
             continue
         parameters = row["parameters"] or {}
         line = [row["trainer"], row["placed_on"]]

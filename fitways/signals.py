@@ -5,7 +5,7 @@ status is the shell's 128 + the signal's number (143, 129). Without this, Python
 import signal
 import sys
 
-from fitways.output import OutputError, exit_status, warn
+from fitways.output import OutputError, exit_status, prepare_terminal, warn
 
 ENDING = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]  # those this system has
 
@@ -34,7 +34,6 @@ def run_command(main, argv=None):
     and 130."""
     from fitways.cli import UsageError
     from fitways.environment import check_variables
-    from fitways.output import prepare_terminal
 
     end_cleanly()
     prepare_terminal()

@@ -69,7 +69,8 @@ def print_log(problem, title, config, trajectory, every):
 
 
 def finite(value, spec=".7f"):
-    """A number as the tables show it; never "nan" or "inf" (the check fails such a value anyway)."""
+    """A number (an array: its first) as the tables show it; never "nan" or "inf" (the check fails such a value anyway)."""
+    value = float(np.ravel(value)[0])
     return format(value, spec) if math.isfinite(value) else "not finite"
 
 
@@ -100,7 +101,7 @@ def check_gradients(problem, config, data, runs, json_path):
         for row in rows:
             ok = passes(row["error"])
             cells = "  ".join(
-                f"{finite(first(row['gradient'][n])):>13} {finite(first(row['finite_difference'][n])):>13}" for n in shown
+                f"{finite(row['gradient'][n]):>13} {finite(row['finite_difference'][n]):>13}" for n in shown
             )
             print(f"{name:<17} {runner.placed_on():<11} {cells}  {finite(row['error'], '.1e'):>10}{'' if ok else '  FAIL'}")
             results.append({"trainer": name, "device": device, "placed_on": runner.placed_on(), **row, "passed": ok})
@@ -120,10 +121,6 @@ def check_gradients(problem, config, data, runs, json_path):
         write_json(json_path, {**document, "results": results})
         warn(f"wrote {json_path}")
     return 1 if failures or not results else 0
-
-
-def first(value):
-    return float(np.asarray(value).reshape(-1)[0])
 
 
 def as_json(value):
@@ -146,7 +143,7 @@ def train_and_report(problem, config, data, runs, notes, options):
     profile = options.profile if any(problem.trainers[name].framework == "tensorflow" for name, _ in runs) else None
     if options.profile and not profile:
         warn("note: --profile traces with TensorFlow's profiler, and none of these trainers runs on TensorFlow")
-    with profiling(profile):
+    with profiling(profile) if profile else contextlib.nullcontext():
         rows, trajectories = run_all(
             problem, config, data, reference, runs, options.repeat, options.log_every, options.replicas
         )
@@ -177,10 +174,7 @@ def train_and_report(problem, config, data, runs, notes, options):
 @contextlib.contextmanager
 def profiling(logdir):
     """TensorFlow's profiler on for the block, its trace written under logdir (TensorBoard's Profile tab
-    opens it: pip install tensorboard-plugin-profile, then tensorboard --logdir DIR); no-op for None."""
-    if logdir is None:
-        yield
-        return
+    opens it: pip install tensorboard-plugin-profile, then tensorboard --logdir DIR)."""
     import tensorflow as tf
 
     os.makedirs(logdir, exist_ok=True)  # created now, not by the argument check: a refused run leaves none

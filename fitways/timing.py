@@ -74,12 +74,11 @@ class Measurement:
 def fit_line(seconds_by_updates):
     """(per call, per update): the least-squares line time = per_call + n × per_update through
     {n: seconds}, two lengths or more."""
-    ns, ts = list(seconds_by_updates), list(seconds_by_updates.values())
+    ns = list(seconds_by_updates)
     if len(set(ns)) < 2:
         raise ValueError(f"a line needs runs of two different lengths, got {ns}")
-    mean_n, mean_t = statistics.fmean(ns), statistics.fmean(ts)
-    slope = sum((n - mean_n) * (t - mean_t) for n, t in zip(ns, ts)) / sum((n - mean_n) ** 2 for n in ns)
-    return mean_t - slope * mean_n, slope
+    slope, intercept = statistics.linear_regression(ns, list(seconds_by_updates.values()))
+    return intercept, slope
 
 
 def second_length(updates, seconds):
