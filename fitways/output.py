@@ -164,11 +164,12 @@ def path_problem(path, suffix):
         return "must name a file, got an empty path"
     if not path.lower().endswith(suffix):
         return f"must name a {suffix} file, got {path}"
-    if not os.path.isabs(path) and not _working_directory_exists():
-        return f"{path}: the working directory no longer exists (give an absolute path)"
     if os.path.islink(path) and not os.path.exists(path):
         return f"{path}: is a symbolic link to nothing ({os.readlink(path)})"
-    target = os.path.realpath(path)  # a symbolic link is written through, to the file it names
+    try:
+        target = os.path.realpath(path)  # a symbolic link is written through, to the file it names
+    except FileNotFoundError:
+        return _no_working_directory(path)
     folder = os.path.dirname(target)
     if not os.path.isdir(folder):
         return f"{path}: directory {folder} does not exist"
@@ -196,12 +197,9 @@ def _cannot_create(path, folder):
     return None
 
 
-def _working_directory_exists():
-    try:
-        os.getcwd()
-    except FileNotFoundError:
-        return False
-    return True
+def _no_working_directory(path):
+    """What a relative path means once the working directory was deleted (os.getcwd() raises)."""
+    return f"{path}: the working directory no longer exists (give an absolute path)"
 
 
 def directory_problem(path):
@@ -211,7 +209,10 @@ def directory_problem(path):
         return "must name a directory, got an empty path"
     if os.path.exists(path) and not os.path.isdir(path):
         return f"{path}: is not a directory"
-    existing = os.path.abspath(path)
+    try:
+        existing = os.path.abspath(path)
+    except FileNotFoundError:
+        return _no_working_directory(path)
     while not os.path.exists(existing):  # the nearest ancestor that exists must let us create the rest
         existing = os.path.dirname(existing)
     if not os.path.isdir(existing):

@@ -243,13 +243,14 @@ def test_scripts_run_as_modules_from_elsewhere_and_compare_under_python_isolated
     assert isolated.returncode == 0, isolated.stderr
 
 
-def test_a_relative_json_in_a_deleted_working_directory_is_one_line(tmp_path, monkeypatch, capsys):
+@pytest.mark.parametrize("option, path", [("--json", "r.json"), ("--profile", "traces")])
+def test_a_relative_path_in_a_deleted_working_directory_is_one_line(tmp_path, monkeypatch, capsys, option, path):
     gone = tmp_path / "gone"
     gone.mkdir()
     monkeypatch.chdir(gone)
     gone.rmdir()
-    err = refused(capsys, [*QUICK, "--json", "r.json"])
-    assert err == "error: --json r.json: the working directory no longer exists (give an absolute path)\n"
+    err = refused(capsys, [*QUICK, option, path])
+    assert err == f"error: {option} {path}: the working directory no longer exists (give an absolute path)\n"
 
 
 @pytest.mark.slow
