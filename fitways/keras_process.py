@@ -4,25 +4,23 @@ Keras 3 reads KERAS_BACKEND once, at its first import, and this process's Keras 
 other Keras lessons). So keras_fit_jax and keras_fit_torch run the way InBackendProcess says: their
 Trainer is built in a backend process, one per backend, started at its first use with KERAS_BACKEND
 set and kept for the session, and RemoteTrainer here stands in for it — the same Trainer contract,
-each call one JSON line each way over a pipe. train(log=...) runs there, logging every update, and
-the log is replayed here. The timed train() includes one round trip, tens of µs here
-(tests/test_keras_backends.py measures it), against a call of many milliseconds.
+each call one message each way over a pipe (multiprocessing's Connection: pickled objects, the data
+included). train(log=...) runs there, logging every update, and the log is replayed here. The timed
+train() includes one round trip, tens of µs here (tests/test_keras_backends.py measures it), against
+a call of many milliseconds.
 
 The child is `python -m fitways.keras_process` with KERAS_BACKEND set; it imports Keras before any
 lesson does, dies with its launcher (fitways.processes) and ends when its stdin closes.
 """
 
 import atexit
-import dataclasses
 import functools
 import inspect
-import json
 import os
-import selectors
 import subprocess
 import sys
 import tempfile
-from pkgutil import resolve_name
+from multiprocessing.connection import Connection
 
 import numpy as np
 
@@ -48,37 +46,36 @@ class BackendProcess:
             process = cls._started[backend] = cls(backend)
         return process
 
-    def __init__(self, backend):
+    def __init__(self, backend, argv=(sys.executable, "-m", "fitways.keras_process")):
+        """argv: what the child runs (the tests start a stand-in that never answers)."""
         self.backend = backend
         # its stderr, in a file with no name (unlinked at creation): nothing is left behind, even when
         # this process is killed outright
         self.log = private_file()  # closed in close()
-        self.process = spawn(
-            [sys.executable, "-m", "fitways.keras_process"], self.log, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            KERAS_BACKEND=backend,
-        )  # fmt: skip
+        self.process = spawn(argv, self.log, stdin=subprocess.PIPE, stdout=subprocess.PIPE, KERAS_BACKEND=backend)
+        # the pipes as Connections (pickled messages, each with its length), which own their descriptors
+        self.requests = Connection(os.dup(self.process.stdin.fileno()), readable=False)
+        self.replies = Connection(os.dup(self.process.stdout.fileno()), writable=False)
+        self.process.stdin.close()
+        self.process.stdout.close()
         atexit.register(self.close)
 
     def call(self, seconds=REPLY_SECONDS, **request):
         """One request, one reply; a child that does not answer within `seconds` (hung, stopped) is
         killed and the call fails (its trainer's row says FAILED, the others and the JSON go on)."""
         try:
-            self.process.stdin.write((json.dumps(request) + "\n").encode())
-            self.process.stdin.flush()
-            with selectors.DefaultSelector() as selector:
-                selector.register(self.process.stdout, selectors.EVENT_READ)
-                if not selector.select(timeout=seconds):
-                    kill(self.process)
-                    raise BackendError(
-                        f"the Keras {self.backend} process did not answer {request['op']!r} within {seconds:.0f} s "
-                        "(hung or stopped), so it was ended" + self.stderr()
-                    )
-            line = self.process.stdout.readline()
-        except BrokenPipeError:
-            line = b""
-        if not line:
-            raise BackendError(f"the Keras {self.backend} process ended (exit {self.process.wait()})" + self.stderr())
-        reply = json.loads(line)
+            self.requests.send(request)
+            if not self.replies.poll(seconds):
+                kill(self.process)
+                raise BackendError(
+                    f"the Keras {self.backend} process did not answer {request['op']!r} within {seconds:.0f} s "
+                    "(hung or stopped), so it was ended" + self.stderr()
+                )
+            reply = self.replies.recv()
+        except (BrokenPipeError, EOFError):
+            raise BackendError(
+                f"the Keras {self.backend} process ended (exit {self.process.wait()})" + self.stderr()
+            ) from None
         if "error" in reply:
             raise BackendError(f"Keras on {self.backend}: {reply['error']}" + self.stderr())
         return reply["result"]
@@ -88,7 +85,7 @@ class BackendProcess:
 
     def close(self):
         kill(self.process)
-        for stream in (self.process.stdin, self.process.stdout, self.log):
+        for stream in (self.requests, self.replies, self.log):
             stream.close()
 
 
@@ -109,22 +106,11 @@ def private_file():
         ) from None
 
 
-def readable_path(file):
-    """A path another process can open to read `file` while this one holds it open (Linux's /proc)."""
-    return f"/proc/{os.getpid()}/fd/{file.fileno()}"
-
-
-def _name(kind):
-    return f"{kind.__module__}:{kind.__qualname__}"
-
-
-def _host(values):
-    """Values from the wire: a float for a scalar, a float32 array otherwise, as the lessons return them."""
-    return tuple(value if value is None or np.ndim(value) == 0 else np.asarray(value, np.float32) for value in values)
-
-
-def _wire(value):
-    return None if value is None else np.asarray(value, np.float64).tolist()
+def host(value):
+    """A value as the lessons return it, off the device: a float for a scalar, else a float32 array."""
+    if value is None:
+        return None
+    return float(value) if np.ndim(value) == 0 else np.asarray(value, np.float32)
 
 
 class RemoteParameter:
@@ -142,19 +128,9 @@ class RemoteTrainer:
 
     def __init__(self, backend, cls, config, data, framework, device):
         self.config, self.backend = config, BackendProcess.of(backend)
-        with private_file() as file:  # the data, under no name: nothing to remove if either process dies
-            try:
-                np.savez(file, **{field.name: getattr(data, field.name) for field in dataclasses.fields(data)})
-                file.flush()
-            except OSError as error:
-                raise BackendError(
-                    f"cannot write the data for the Keras {backend} process to the temporary directory "
-                    f"({tempfile.gettempdir()}): {error.strerror or error}"
-                ) from None
-            self.id = self.backend.call(
-                op="build", trainer=_name(cls), config_type=_name(type(config)), config=config.asdict(),
-                data_type=_name(type(data)), data=readable_path(file), framework=framework.name, device=device,
-            )  # fmt: skip
+        # the class, config and data by pickle: the lesson's module is imported there, on its backend
+        self.id = self.backend.call(op="build", trainer=cls, config=config, data=data, framework=framework.name,
+                                    device=device)  # fmt: skip
         for name in list(inspect.signature(cls.reset).parameters)[1:]:  # the parameters, by the lesson's names
             setattr(self, name, RemoteParameter(self, name))
 
@@ -162,40 +138,40 @@ class RemoteTrainer:
         return self.backend.call(seconds, op=op, id=self.id, **arguments)
 
     def reset(self, *parameters):
-        self.call("reset", parameters=[_wire(value) for value in parameters])
+        self.call("reset", parameters=[host(value) for value in parameters])
 
     def loss_and_gradient(self, x, y):
-        return _host(self.call("loss_and_gradient", x=_wire(x), y=_wire(y)))
+        return self.call("loss_and_gradient", x=np.asarray(x, np.float32), y=np.asarray(y, np.float32))
 
     def train(self, log=None):
-        result = self.call("train", train_seconds(self.config), keep_log=log is not None)
-        for update, loss, *parameters in result["rows"]:
-            log(update, loss, *_host(parameters))
-        return _host(result["final"])
+        final, rows = self.call("train", train_seconds(self.config), keep_log=log is not None)
+        for row in rows:
+            log(*row)
+        return final
 
 
 def _serve(launcher):
     """The backend process: Keras first (KERAS_BACKEND is set), then one reply per request."""
     die_with_parent(launcher)
-    replies = os.fdopen(os.dup(1), "w")  # the pipe to the launcher; anything else printed goes to stderr
-    os.dup2(2, 1)
+    requests, replies = Connection(0, writable=False), Connection(os.dup(1), readable=False)  # the pipes
+    os.dup2(2, 1)  # anything else printed goes to stderr
     import keras  # on the backend KERAS_BACKEND names, before any lesson imports it
 
     from fitways.frameworks import FRAMEWORKS
 
     built = []  # (trainer, framework, device scope)
-    for line in sys.stdin:
-        request = json.loads(line)
+    while True:
+        try:
+            request = requests.recv()
+        except EOFError:  # the launcher closed the pipe: done
+            return
         op = request.pop("op")
         try:
             if op == "build":
-                with np.load(request["data"]) as arrays:
-                    data = resolve_name(request["data_type"])(**arrays)
-                config = resolve_name(request["config_type"])(**request["config"])
                 framework = FRAMEWORKS[request["framework"]]
                 scope = functools.partial(framework.device_scope, request["device"])
                 with scope():
-                    trainer = resolve_name(request["trainer"])(config, data)
+                    trainer = request["trainer"](request["config"], request["data"])
                 built.append((trainer, framework, scope))
                 result = len(built) - 1
             elif op == "ping":
@@ -207,28 +183,27 @@ def _serve(launcher):
             reply: dict = {"result": result}
         except Exception as error:  # reported to the launcher, which raises it there
             reply = {"error": f"{type(error).__name__}: {error}"}
-        replies.write(json.dumps(reply) + "\n")
-        replies.flush()
+        replies.send(reply)
 
 
 def _run(op, trainer, framework, request):
     if op == "reset":
-        trainer.reset(*_host(request["parameters"]))
+        trainer.reset(*request["parameters"])
         return None
     if op == "loss_and_gradient":
         import keras
 
-        x, y = (framework.to_tensor(np.asarray(request[k], np.float32)) for k in ("x", "y"))
+        x, y = (framework.to_tensor(request[k]) for k in ("x", "y"))
         # convert_to_numpy: off the device, and out of autograd's graph (a PyTorch loss requires grad)
-        return [_wire(keras.ops.convert_to_numpy(value)) for value in trainer.loss_and_gradient(x, y)]
+        return tuple(host(keras.ops.convert_to_numpy(value)) for value in trainer.loss_and_gradient(x, y))
     if op == "train":
         rows = []
 
         def log(update, loss, *parameters):
-            rows.append([update, None if loss is None else float(loss), *map(_wire, parameters)])
+            rows.append((update, host(loss), *map(host, parameters)))
 
         final = trainer.train(log=log if request["keep_log"] else None)
-        return {"final": [_wire(value) for value in final], "rows": rows}
+        return tuple(map(host, final)), rows
     if op == "placement":
         return framework.placement(getattr(trainer, request["name"]))
     raise ValueError(f"no such request: {op}")

@@ -1,12 +1,11 @@
 """The Keras backend processes (fitways.keras_process) and the gradient check cannot lose or corrupt a
-result: a hung or stopped child is ended after a limit sized from the work, the data and the child's
-stderr live in files with no name, a full temporary directory is one line, and a failing trainer in
---check-gradients loses its own check only."""
+result: a hung or stopped child is ended after a limit sized from the work, the child's stderr lives in
+a file with no name (the data travels through the pipe), a full temporary directory is one line, and a
+failing trainer in --check-gradients loses its own check only."""
 
 import errno
 import json
 import signal
-import subprocess
 import sys
 import tempfile
 
@@ -14,25 +13,20 @@ import pytest
 
 from fitways import gradcheck, keras_process, suite
 from fitways.keras_process import BackendError, BackendProcess
-from fitways.processes import spawn
 from impls.problem import Config
 from tests.helpers import LINE
 
 
-def silent_child(log):
+def silent_child():
     """A stand-in for a backend process that never answers (hung)."""
-    child = object.__new__(BackendProcess)
-    child.backend, child.log = "jax", log
-    child.process = spawn([sys.executable, "-c", "import time; time.sleep(120)"], log, stdin=subprocess.PIPE,
-                          stdout=subprocess.PIPE)  # fmt: skip
-    return child
+    return BackendProcess("jax", argv=[sys.executable, "-c", "import time; time.sleep(120)"])
 
 
 @pytest.mark.slow  # starts a process
 @pytest.mark.parametrize("stopped", [False, True], ids=["hung", "stopped"])
 def test_a_child_that_does_not_answer_is_ended_after_its_limit(stopped):
     """Before, call() read the child's stdout with no limit: the parent waited forever, no JSON."""
-    child = silent_child(keras_process.private_file())
+    child = silent_child()
     try:
         if stopped:
             child.process.send_signal(signal.SIGSTOP)  # what Ctrl-Z or a debugger does to it
@@ -49,14 +43,14 @@ def test_the_train_limit_grows_with_the_work():
 
 
 def test_the_temporary_files_have_no_name(tmp_path, monkeypatch):
-    """Before, the data (.npz) and the child's stderr lay in a directory that a killed parent left behind."""
+    """Before, the child's stderr lay in a directory that a killed parent left behind."""
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     with keras_process.private_file() as file:
-        file.write(b"data")
+        file.write(b"what the child said")
         file.flush()
         assert list(tmp_path.iterdir()) == []
-        with open(keras_process.readable_path(file), "rb") as other:  # what the child opens
-            assert other.read() == b"data"
+        file.seek(0)
+        assert file.read() == b"what the child said"
 
 
 def test_a_full_temporary_directory_is_one_clear_line(monkeypatch):
