@@ -7,6 +7,7 @@ import re
 import sys
 
 from fitways.frameworks import FRAMEWORKS
+from fitways.problem import flag
 from fitways.registry import framework_of
 
 
@@ -53,11 +54,6 @@ def number(kind):
             raise argparse.ArgumentTypeError(f"must be {expected}, got {text!r}") from None
 
     return convert
-
-
-def flag(name):
-    """The command-line flag for a config field: batch_size -> --batch-size."""
-    return "--" + name.replace("_", "-")
 
 
 def problem_options(problems):

@@ -19,7 +19,6 @@ from fitways.cli import (
     check_replicas_apply,
     check_scale,
     choose_trainers,
-    flag,
     number,
     plan_runs,
     problem_setup,
@@ -28,7 +27,7 @@ from fitways.cli import (
 from fitways.environment import check as check_environment
 from fitways.frameworks import load as load_frameworks
 from fitways.output import directory_problem, path_problem, warn
-from fitways.problem import LOSSES
+from fitways.problem import LOSSES, flag
 from fitways.problems import DEFAULT, PROBLEMS
 from fitways.registry import BASELINE
 from fitways.signals import run_command

@@ -23,7 +23,7 @@ from fitways.execution import IN_PROCESS, MIRRORED, TWO_WORKERS, Execution, InBa
 __all__ = [
     "LOSS_TOLERANCE", "MAX_UPDATES", "TOLERANCE", "distance", "tolerance",  # limits and what converged_means may quote
     "IN_PROCESS", "MIRRORED", "TWO_WORKERS", "Workers", "InBackendProcess",  # the ways to run, for a table's rows
-    "Entry", "Problem", "Reference", "best_fit", "lessons", "LOSSES", "loss_of_residual",
+    "Entry", "Problem", "Reference", "flag", "lessons", "LOSSES", "loss_of_residual",
 ]  # fmt: skip
 
 Params = dict[str, Any]  # float64 parameters by name: numpy arrays, or numpy scalars
@@ -141,23 +141,9 @@ class Problem:
         return 1 + 5 + config.noise
 
 
-def best_fit(config, design: np.ndarray, y: np.ndarray, iterations: int = 200) -> np.ndarray:
-    """The coefficients c of design @ c that minimise the configured loss in float64: least squares in
-    closed form; Huber (δ = config.huber_delta) by iteratively reweighted least squares from there,
-    each residual weighted min(1, δ/|r|) — the weights under which Huber's gradient is a weighted
-    least-squares gradient. Huber is convex: the iteration stops when the fit stops moving."""
-    coefficients = np.linalg.lstsq(design, y, rcond=None)[0]
-    if config.loss != "huber":
-        return coefficients
-    for _ in range(iterations):
-        size = np.abs(design @ coefficients - y)
-        weights = np.sqrt(np.minimum(1.0, config.huber_delta / np.maximum(size, 1e-300)))
-        moved = np.linalg.lstsq(design * weights[:, None], y * weights, rcond=None)[0]
-        done = np.allclose(moved, coefficients, rtol=1e-14, atol=1e-14)
-        coefficients = moved
-        if done:
-            break
-    return coefficients
+def flag(field: str) -> str:
+    """The command-line flag for a config field: batch_size -> --batch-size."""
+    return "--" + field.replace("_", "-")
 
 
 LOSSES = ("mse", "huber")  # what loss_of_residual computes, and --loss offers

@@ -23,8 +23,8 @@ from fitways.problem import (
     InBackendProcess,
     Problem,
     Reference,
-    best_fit,
     distance,
+    flag,
     lessons,
     loss_of_residual,
     tolerance,
@@ -33,11 +33,6 @@ from fitways.problem import (
 MAX_SAMPLES = 50_000_000  # x and y are float32 (400 MB), made in float64: a run peaks near 3 GB (fitways/environment.py)
 FLOAT32_MAX = float(np.finfo(np.float32).max)  # ≈ 3.4e38: the data and every trainer are float32
 MAX_ABS_Y = math.sqrt(FLOAT32_MAX)  # ≈ 1.8e19: a larger |y| would overflow the squared error
-
-
-def flag(field):
-    """The command-line flag for a config field: batch_size -> --batch-size."""
-    return "--" + field.replace("_", "-")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -224,6 +219,25 @@ TRAINERS.update({  # one lesson, impls/keras_fit_backend.py, on two more Keras b
                                   f"{__package__}.keras_fit_backend", InBackendProcess(backend))
     for backend, label in [("jax", "JAX"), ("torch", "PyTorch")]
 })  # fmt: skip
+
+
+def best_fit(config, design: np.ndarray, y: np.ndarray, iterations: int = 200) -> np.ndarray:
+    """The coefficients c of design @ c that minimise the configured loss in float64: least squares in
+    closed form; Huber (δ = config.huber_delta) by iteratively reweighted least squares from there,
+    each residual weighted min(1, δ/|r|) — the weights under which Huber's gradient is a weighted
+    least-squares gradient. Huber is convex: the iteration stops when the fit stops moving."""
+    coefficients = np.linalg.lstsq(design, y, rcond=None)[0]
+    if config.loss != "huber":
+        return coefficients
+    for _ in range(iterations):
+        size = np.abs(design @ coefficients - y)
+        weights = np.sqrt(np.minimum(1.0, config.huber_delta / np.maximum(size, 1e-300)))
+        moved = np.linalg.lstsq(design * weights[:, None], y * weights, rcond=None)[0]
+        done = np.allclose(moved, coefficients, rtol=1e-14, atol=1e-14)
+        coefficients = moved
+        if done:
+            break
+    return coefficients
 
 
 class Line(Problem):

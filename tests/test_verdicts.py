@@ -7,10 +7,10 @@ import pytest
 
 from fitways.checks import verdict
 from fitways.gradcheck import check, finite_difference, passes, random_points
-from fitways.problem import best_fit, loss_of_residual
+from fitways.problem import loss_of_residual
 from fitways.runner import Runner
 from impls.mlp import numpy_manual as mlp_numpy
-from impls.problem import Config
+from impls.problem import Config, best_fit
 from tests.helpers import LINE, MLP
 from tests.test_gradients import dropped_the_tanh_slope
 
