@@ -1,6 +1,7 @@
 """The studies: each measures or explains one thing, in a module beside its script (python -m benchmarks.NAME),
 using the harness (fitways) for problems, timing and checks."""
 
+import ast
 import textwrap
 
 from fitways.output import warn
@@ -17,3 +18,10 @@ def finish(json_path, document, failures, what="did not converge"):
         print(textwrap.fill(f"{what}: {', '.join(failures)}", WIDTH, subsequent_indent="  ", break_on_hyphens=False))
         return 1
     return 0
+
+
+def docstring(path):
+    """The docstring of the module at `path`, read from its source (`python -OO` strips __doc__): a
+    script's --help."""
+    with open(path, encoding="utf-8") as source:
+        return ast.get_docstring(ast.parse(source.read())) or ""

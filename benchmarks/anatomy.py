@@ -9,7 +9,7 @@ import argparse
 import sys
 from collections import Counter
 
-from fitways.cli import docstring
+from benchmarks import docstring
 from fitways.output import path_problem, prepare_terminal
 from fitways.signals import run_command
 

@@ -21,8 +21,9 @@ import math
 import os
 import sys
 
+from benchmarks import docstring
 from benchmarks.gradient_cost_study import MAX_N, METHODS
-from fitways.cli import HelpFormatter, Parser, UsageError, docstring, number
+from fitways.cli import HelpFormatter, Parser, UsageError, number
 from fitways.frameworks import FRAMEWORKS
 from fitways.output import path_problem, prepare_terminal, warn
 from fitways.signals import run_command

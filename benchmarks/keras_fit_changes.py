@@ -13,7 +13,8 @@ compare.py, and must end at the closed-form fit.
 import statistics
 import sys
 
-from fitways.cli import Parser, UsageError, docstring, number
+from benchmarks import docstring
+from fitways.cli import Parser, UsageError, number
 from fitways.output import path_problem, prepare_terminal, warn
 from fitways.signals import run_command
 

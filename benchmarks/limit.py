@@ -596,7 +596,8 @@ def read_json(path):
 
 
 def main(argv=None):
-    from fitways.cli import Parser, UsageError, docstring
+    from benchmarks import docstring
+    from fitways.cli import Parser, UsageError
     from fitways.output import prepare_terminal, warn
     from fitways.report import write_json
 

@@ -136,7 +136,8 @@ def markdown_table(data):
 
 
 def main(argv=None):
-    from fitways.cli import Parser, UsageError, docstring
+    from benchmarks import docstring
+    from fitways.cli import Parser, UsageError
     from fitways.output import path_problem
     from fitways.report import write_json
 

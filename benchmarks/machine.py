@@ -30,7 +30,8 @@ import statistics
 import sys
 import time
 
-from fitways.cli import Parser, UsageError, docstring, number
+from benchmarks import docstring
+from fitways.cli import Parser, UsageError, number
 from fitways.output import path_problem, prepare_terminal, warn
 from fitways.signals import run_command
 

@@ -15,8 +15,8 @@ import math
 import sys
 import textwrap
 
+from benchmarks import docstring
 from benchmarks.benchmark_table import summarize
-from fitways.cli import docstring
 from fitways.output import prepare_terminal
 from fitways.signals import run_command
 

@@ -13,12 +13,12 @@ step called from Python, the XLA loops and the numba floor) from batch 16 to 2^2
 
 import sys
 
+from benchmarks import docstring
 from fitways.cli import (
     Parser,
     UsageError,
     add_problem_options,
     choose_trainers,
-    docstring,
     number,
     plan_runs,
     problem_setup,

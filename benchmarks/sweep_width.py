@@ -19,7 +19,8 @@ updates part by more than the suite's 0.01 within a pass (at L = 32, by 0.16 aft
 
 import sys
 
-from fitways.cli import Parser, UsageError, choose_trainers, docstring, number, plan_runs
+from benchmarks import docstring
+from fitways.cli import Parser, UsageError, choose_trainers, number, plan_runs
 from fitways.frameworks import load as load_frameworks
 from fitways.output import path_problem, prepare_terminal, warn
 from fitways.problems import PROBLEMS

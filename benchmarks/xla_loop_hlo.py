@@ -16,8 +16,9 @@ import statistics
 import sys
 from collections import Counter
 
+from benchmarks import docstring
 from benchmarks.hlo import computations, opcode, short
-from fitways.cli import Parser, docstring
+from fitways.cli import Parser
 from fitways.frameworks import load
 from fitways.signals import run_command
 from impls.problem import Config, make_data
@@ -130,7 +131,7 @@ def print_body(hlo):
 
 
 def main(argv=None):
-    parser = Parser(prog="python benchmarks/xla_loop_hlo.py", description=docstring(__file__).split("\n\n")[0])
+    parser = Parser(prog="python -m benchmarks.xla_loop_hlo", description=docstring(__file__).split("\n\n")[0])
     parser.parse_args(argv)  # no options: --help, and anything else is refused before the measurement
     load(["jax", "tensorflow", "numba"])
     for batch_size in BATCH_SIZES:

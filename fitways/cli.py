@@ -1,7 +1,6 @@
 """What compare.py and the scripts share: argument types, one-line errors, which runs to make."""
 
 import argparse
-import ast
 import dataclasses
 import re
 import sys
@@ -35,12 +34,6 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescript
         if action.default is None or action.default is False or action.default == argparse.SUPPRESS:
             return action.help
         return super()._get_help_string(action)
-
-
-def docstring(path):
-    """The docstring of the module at `path`, read from its source: `python -OO` strips __doc__."""
-    with open(path, encoding="utf-8") as source:
-        return ast.get_docstring(ast.parse(source.read())) or ""
 
 
 def number(kind):

@@ -15,8 +15,8 @@ import time
 import psutil
 import pytest
 
+from benchmarks import docstring
 from fitways import command, environment, multiworker, output
-from fitways.cli import docstring
 from fitways.problems import PROBLEMS
 from fitways.registry import framework_of
 from impls.problem import Config
