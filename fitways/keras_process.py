@@ -19,18 +19,17 @@ import inspect
 import os
 import subprocess
 import sys
-import tempfile
 from multiprocessing.connection import Connection
 
 import numpy as np
 
-from fitways.processes import die_with_parent, kill, spawn, stderr_tail
+from fitways.processes import ChildError, die_with_parent, kill, private_file, spawn, stderr_tail
 
 REPLY_SECONDS = 600  # a request that is not training (build: the backend's first import and tracing)
 SECONDS_PER_UPDATE = 0.1  # generous: the slowest Keras backend update measured here is ~2 ms
 
 
-class BackendError(RuntimeError):
+class BackendError(ChildError):
     """The backend process failed; the message is one line, then its stderr."""
 
 
@@ -92,18 +91,6 @@ class BackendProcess:
 def train_seconds(config):
     """How long a train() request may take before its child counts as hung: sized from the work."""
     return REPLY_SECONDS + config.updates * SECONDS_PER_UPDATE
-
-
-def private_file():
-    """A temporary file with no name: removed by the system when the last descriptor closes, whoever
-    dies first. A full or unwritable temporary directory is one clear line."""
-    try:
-        return tempfile.TemporaryFile()
-    except OSError as error:
-        raise BackendError(
-            f"cannot create a file in the temporary directory ({tempfile.gettempdir()}): {error.strerror or error}; "
-            "set TMPDIR to a writable directory with free space"
-        ) from None
 
 
 def host(value):

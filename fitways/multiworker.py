@@ -12,26 +12,21 @@ SIGHUP (fitways/signals.py). Ctrl-Z stops them with the launcher, and they conti
 taken between choosing it and a worker binding it is retried with fresh ports."""
 
 import contextlib
-import dataclasses
 import importlib
 import json
 import math
 import os
-import pickle
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import types
-from pathlib import Path
+from multiprocessing.connection import Connection
 
-from fitways.processes import die_with_parent, kill, spawn, stderr_tail
-from fitways.runner import Runner
-from fitways.timing import measure as measure_in_process
-from fitways.timing import second_length
+# Nothing heavier: a worker imports this module before die_with_parent() can run (tests/test_distributed.py)
+from fitways.processes import ChildError, die_with_parent, kill, private_file, spawn, stderr_tail
 
 WORKERS = 2
 WORKER = "fitways.multiworker"  # what each worker process runs: python -m WORKER
@@ -42,7 +37,7 @@ PORT_ATTEMPTS = 3
 PORT_IN_USE = ("address already in use", "could not start grpc server", "failed to add port")
 
 
-class WorkerError(RuntimeError):
+class WorkerError(ChildError):
     """A worker failed or the run timed out; the message is one line, then the workers' stderr."""
 
 
@@ -79,6 +74,8 @@ def free_ports(count):
 
 
 def _run_once(problem, name, config, workers, repeat, timeout):
+    from fitways.timing import second_length
+
     # Every worker must run the same updates (each is an all-reduce between them), so the second
     # length is fixed here, not from a worker's own timing: an update that crosses processes is
     # always slow, and second_length gives a slow run's shorter partner.
@@ -88,41 +85,46 @@ def _run_once(problem, name, config, workers, repeat, timeout):
     task = json.dumps({"problem": problem.name, "lesson": lesson, "config": config.asdict(), "repeat": repeat,
                        "second": second})  # fmt: skip
     start = time.perf_counter()
-    processes: list[subprocess.Popen] = []
-    logs: list = []
-    with tempfile.TemporaryDirectory(prefix="fitways-workers-") as folder, stop_together(processes) as stopped:
-        result_path = Path(folder) / "measurement.pickle"
+    processes: list = []
+    logs: list = []  # each worker's stderr, in a file with no name (fitways.processes.private_file)
+    result = None  # worker 0's stdout: its Measurement, pickled (multiprocessing's Connection)
+    with stop_together(processes) as stopped:
         try:
             for index in range(workers):
-                logs.append(open(Path(folder) / f"worker{index}.err", "w+b"))  # closed in finally
-                argv = [sys.executable, "-m", WORKER, str(result_path) if index == 0 else ""]
-                processes.append(
-                    spawn(
-                        argv,
-                        logs[-1],
-                        TF_CONFIG=json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}}),
-                        FITWAYS_CONFIG=task,
-                        CUDA_VISIBLE_DEVICES="",  # the workers train on their CPUs, and are labelled so
+                logs.append(private_file())
+                with held(getattr(signal, "SIGTSTP", None)):  # a Ctrl-Z meanwhile waits until the worker is listed
+                    processes.append(
+                        spawn(
+                            [sys.executable, "-m", WORKER],
+                            logs[-1],
+                            stdout=subprocess.PIPE if index == 0 else subprocess.DEVNULL,
+                            TF_CONFIG=json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}}),
+                            FITWAYS_CONFIG=task,
+                            CUDA_VISIBLE_DEVICES="",  # the workers train on their CPUs, and are labelled so
+                        )
                     )
-                )
-            _wait(processes, logs, lambda: start + timeout + stopped.seconds, timeout)
-            return pickle.loads(result_path.read_bytes())  # written by our own worker 0, from this code
+            result = Connection(os.dup(processes[0].stdout.fileno()), writable=False)
+            processes[0].stdout.close()
+            return _wait(processes, logs, result, lambda: start + timeout + stopped.seconds, timeout)
         finally:
             for process in processes:
                 kill(process)
-            for log in logs:
+            for log in [*logs, *([result] if result else [])]:
                 log.close()
 
 
-def _wait(processes, logs, deadline, timeout):
-    """Returns once worker 0 has exited 0 (its result is written; the rest are killed after, since a
-    worker may linger at exit once the coordination service in worker 0 is gone); raises at a worker's
-    failure or at deadline() (later by the time the run spent stopped)."""
+def _wait(processes, logs, result, deadline, timeout):
+    """Worker 0's Measurement, once it has sent it (the workers are killed after, since a worker may
+    linger at exit once the coordination service in worker 0 is gone); raises at a worker's failure or
+    at deadline() (later by the time the run spent stopped)."""
     while True:
+        if result.poll(0.02):
+            with contextlib.suppress(EOFError):  # worker 0 ended without a result: its exit status says why
+                return result.recv()  # pickled by our own worker 0, from this code
         codes = [process.poll() for process in processes]
-        if codes[0] == 0:
-            return
         failed = [index for index, code in enumerate(codes) if code not in (None, 0)]
+        if codes[0] == 0 and not result.poll(0):  # it ended without sending a result
+            failed = [0]
         if failed:
             message = _stderr(logs)
             if any(words in message.lower() for words in PORT_IN_USE):
@@ -130,7 +132,21 @@ def _wait(processes, logs, deadline, timeout):
             raise WorkerError(f"worker {failed[0]} of {len(processes)} failed (exit {codes[failed[0]]})" + message)
         if time.perf_counter() > deadline():
             raise WorkerError(f"{len(processes)} workers did not finish within {timeout:g} s" + _stderr(logs))
-        time.sleep(0.02)
+
+
+@contextlib.contextmanager
+def held(signum):
+    """While inside, `signum` waits (it is delivered at the end): stop_together's handler must not run
+    between a worker's start and its place in the list it stops. A child started inside inherits the
+    block; die_with_parent lifts it."""
+    if signum is None or not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signum})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signum})
 
 
 @contextlib.contextmanager
@@ -168,25 +184,14 @@ def _stderr(logs):
     return "".join(stderr_tail(log, f"worker {index}") for index, log in enumerate(logs))
 
 
-class SharedTrainer(Runner):
-    """A Runner around the one trainer this worker built: its strategy can be made once per process, so a
-    run of another length shares it, with a config that differs in updates only (its Python loop reads
-    config.updates at every train(), and every run starts with reset())."""
-
-    def __init__(self, problem, config, trainer):
-        self.problem, self.config, self.trainer, self.scope = problem, config, trainer, contextlib.nullcontext
-
-    def with_updates(self, updates):
-        return SharedTrainer(self.problem, dataclasses.replace(self.config, updates=updates), self.trainer)
-
-    def reset(self, parameters=None):
-        self.trainer.config = self.config
-        super().reset(parameters)
-
-
-def work(result_path):
+def work():
     """One worker: the strategy first (before any other TensorFlow op), then timing.measure, as every
-    worker runs it; worker 0 writes the Measurement."""
+    worker runs it; each sends its Measurement to its stdout, which only worker 0's launcher reads."""
+    from fitways.runner import SharedTrainer
+    from fitways.timing import measure
+
+    report = Connection(os.dup(1), readable=False)
+    os.dup2(2, 1)  # anything else printed goes to stderr
     options = json.loads(os.environ["FITWAYS_CONFIG"])
     # the lesson's folder holds its problem.py (fitways.problems finds problems by that rule)
     problem = importlib.import_module(options["lesson"].rsplit(".", 1)[0] + ".problem").PROBLEM
@@ -194,13 +199,9 @@ def work(result_path):
     config = problem.Config(**options["config"])
     Trainer = importlib.import_module(options["lesson"]).Trainer  # TensorFlow is imported only here, in the worker
     runner = SharedTrainer(problem, config, Trainer(config, problem.make_data(config)))
-    measurement = measure_in_process(runner, options["repeat"], runner.with_updates, second=options["second"])
-    if result_path:
-        partial = Path(result_path + ".partial")
-        partial.write_bytes(pickle.dumps(measurement))
-        partial.replace(result_path)  # the launcher never reads a half-written file
+    report.send(measure(runner, options["repeat"], runner.with_updates, second=options["second"]))
 
 
 if __name__ == "__main__":
-    die_with_parent(int(sys.argv[2]))  # spawn() appends the launcher's pid
-    work(sys.argv[1])
+    die_with_parent(int(sys.argv[1]))  # spawn() appends the launcher's pid
+    work()

@@ -4,6 +4,7 @@ fitways.keras_process's backend processes share.
     spawn(argv, log, **env)  →  a Popen in its own process group, stdout and stdin as asked
     die_with_parent(pid)      first thing in the child: SIGKILL when the launcher dies
     kill(process)             the child's whole process group, then reap it
+    private_file()            a file with no name, for a child's stderr: nothing left behind, whoever dies
     stderr_tail(log, whose)   the end of what a child wrote to its stderr file, for an error message
 """
 
@@ -13,6 +14,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,6 +28,23 @@ def child_env(**extra):
         PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
         **extra,
     )
+
+
+class ChildError(RuntimeError):
+    """A child failed (fitways.keras_process.BackendError, fitways.multiworker.WorkerError): the message is
+    one line, then the child's stderr."""
+
+
+def private_file():
+    """A temporary file with no name: removed by the system when the last descriptor closes, whoever
+    dies first. A full or unwritable temporary directory is one clear line."""
+    try:
+        return tempfile.TemporaryFile()
+    except OSError as error:
+        raise ChildError(
+            f"cannot create a file in the temporary directory ({tempfile.gettempdir()}): {error.strerror or error}; "
+            "set TMPDIR to a writable directory with free space"
+        ) from None
 
 
 def spawn(argv, stderr, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, **env):
@@ -43,6 +62,7 @@ def die_with_parent(launcher):
     a preexec_fn: that would make Popen fork the launcher's Python, which JAX warns is unsafe.)"""
     if sys.platform == "linux":
         ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTSTP})  # held while it started (multiworker.held)
     if os.getppid() != launcher:  # the launcher died before the line above took effect
         sys.exit(1)
 

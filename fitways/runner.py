@@ -6,6 +6,9 @@ train(log=...) and reads placement back from where the first parameter actually 
 cross this boundary in the problem's order and come back by name (fitways.problem.Problem.named).
 """
 
+import contextlib
+import dataclasses
+
 import numpy as np
 
 from fitways.checks import divergence_bound, within
@@ -82,3 +85,19 @@ class Runner:
         first = getattr(self.trainer, self.problem.parameters[0])
         remote = getattr(first, "placed_on", None)  # a parameter in another process (fitways.keras_process)
         return remote() if remote else self.framework.placement(first)
+
+
+class SharedTrainer(Runner):
+    """A Runner around a trainer already built, such as a worker's (fitways.multiworker: its strategy can be
+    made once per process): a run of another length shares it, with a config that differs in updates only
+    (the lesson's Python loop reads config.updates at every train(), and every run starts with reset())."""
+
+    def __init__(self, problem, config, trainer):
+        self.problem, self.config, self.trainer, self.scope = problem, config, trainer, contextlib.nullcontext
+
+    def with_updates(self, updates):
+        return SharedTrainer(self.problem, dataclasses.replace(self.config, updates=updates), self.trainer)
+
+    def reset(self, parameters=None):
+        self.trainer.config = self.config
+        super().reset(parameters)

@@ -11,7 +11,7 @@ import tempfile
 
 import pytest
 
-from fitways import gradcheck, keras_process, suite
+from fitways import gradcheck, keras_process, processes, suite
 from fitways.keras_process import BackendError, BackendProcess
 from impls.problem import Config
 from tests.helpers import LINE
@@ -43,9 +43,9 @@ def test_the_train_limit_grows_with_the_work():
 
 
 def test_the_temporary_files_have_no_name(tmp_path, monkeypatch):
-    """Before, the child's stderr lay in a directory that a killed parent left behind."""
+    """Before, a child's stderr lay in a directory that a killed parent left behind."""
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    with keras_process.private_file() as file:
+    with processes.private_file() as file:
         file.write(b"what the child said")
         file.flush()
         assert list(tmp_path.iterdir()) == []
@@ -60,8 +60,8 @@ def test_a_full_temporary_directory_is_one_clear_line(monkeypatch):
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(tempfile, "TemporaryFile", full)
-    with pytest.raises(BackendError) as error:
-        keras_process.private_file()
+    with pytest.raises(processes.ChildError) as error:
+        processes.private_file()
     message = str(error.value)
     assert "No space left on device" in message and "set TMPDIR" in message and "\n" not in message
 

@@ -70,6 +70,15 @@ def test_a_left_over_worker_would_be_seen():
         stand_in.wait()
 
 
+@pytest.mark.slow  # starts a process
+def test_a_worker_arms_its_death_with_the_launcher_before_any_heavy_import():
+    """A worker stopped (Ctrl-Z) before die_with_parent() ran, whose launcher then died, stayed stopped for
+    good: the module it starts in must import nothing that takes time (the rest is imported in work())."""
+    loaded = "import sys, fitways.multiworker; print(sorted(m for m in sys.modules if m.startswith(('fitways', 'impls'))))"
+    done = subprocess.run([sys.executable, "-c", loaded], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "['fitways', 'fitways.multiworker', 'fitways.processes']"
+
+
 @pytest.mark.slow
 def test_two_worker_processes_follow_numpy_and_leave_nothing_behind():
     config = Config()
