@@ -10,10 +10,12 @@ Each would otherwise stop a run midway with a traceback, or with nothing at all:
                            line is shown (in the run itself the quiet import would hide it)
     JAX_PLATFORMS          the backends JAX may start; one it cannot start, or no CPU for a CPU run
 
-check_variables() checks every such variable that is set, for every installed framework that reads it,
-before any command does its work (fitways.signals.run_command). check(problem, names, device, config)
-checks them for one run, and the memory the run needs against what the machine has available; each
-raises UsageError (one line naming the variable, exit 2) for the first problem.
+check_variables() checks TF_CONFIG, the flags and the platform names, for every installed framework
+that reads them, before any command does its work (fitways.signals.run_command). check(problem, names,
+device, config) checks what depends on the run: the temporary directory, TF_CONFIG for a TensorFlow
+run (also when main() is called directly), the compiler switches, Keras's float type, whether JAX can
+start its platforms on that device, and the memory the run needs against what the machine has
+available. Each raises UsageError (one line naming the variable, exit 2) for the first problem.
 """
 
 import functools
@@ -122,7 +124,7 @@ def check_keras_precision(names):
 def check_variables():
     """UsageError for the first variable that is set and that an installed framework refuses at start-up,
     whatever the command will run: a command that would load the framework later fails now, in one line.
-    Costs a child process per variable set (cached: compare.py's own check reuses it)."""
+    Costs a child process per flag variable set (cached)."""
     check_tf_config()
     for variable, readers in FLAGS.items():
         for framework in readers:
