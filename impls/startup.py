@@ -49,7 +49,8 @@ class TritonFirst(importlib.abc.MetaPathFinder):
 @contextlib.contextmanager
 def quiet_stderr():
     """Silence file descriptor 2 for a moment; what it caught is replayed there if the block raises, so
-    an import that fails still says why. FITWAYS_TF_VERBOSE=1 silences nothing."""
+    an import that fails still says why, and an interrupted one says it stopped. FITWAYS_TF_VERBOSE=1
+    silences nothing."""
     if os.environ.get("FITWAYS_TF_VERBOSE") == "1":
         yield
         return
@@ -58,7 +59,7 @@ def quiet_stderr():
     os.dup2(caught, 2)
     try:
         yield
-    except Exception:
+    except BaseException:  # a failed import, and Ctrl-C or SIGTERM too: their one line was written in here
         os.dup2(saved, 2)
         os.lseek(caught, 0, os.SEEK_SET)
         while chunk := os.read(caught, 65536):
