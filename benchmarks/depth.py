@@ -39,12 +39,12 @@ def drift(problem, config, names):
 
 
 def main(argv=None):
-    import argparse
-
+    from benchmarks import docstring
+    from fitways.cli import HelpFormatter, Parser
     from fitways.problems import PROBLEMS
     from fitways.registry import framework_of
 
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = Parser(prog="python -m benchmarks.depth", description=docstring(__file__), formatter_class=HelpFormatter)
     parser.add_argument("--drift", action="store_true", help="print each lesson's drift from numpy_manual")
     args = parser.parse_args(argv)
     if not args.drift:

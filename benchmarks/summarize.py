@@ -17,11 +17,10 @@ import textwrap
 
 from benchmarks import docstring
 from benchmarks.benchmark_table import summarize
+from fitways.cli import HelpFormatter, Parser
 from fitways.output import prepare_terminal
 from fitways.signals import run_command
 
-USAGE = ("usage: python -m benchmarks.summarize [--wide] BENCHMARK_JSON [LIMIT_JSON]  (from pytest "
-         "--benchmark-only --benchmark-json=...; python -m benchmarks.limit)")
 WIDTH = 100
 
 
@@ -42,27 +41,25 @@ def narrow(table):
 
 def main(argv):
     prepare_terminal()
-    if argv in (["-h"], ["--help"]):
-        print(docstring(__file__) + "\n\n" + USAGE)
-        return 0
-    wide = "--wide" in argv
-    argv = [arg for arg in argv if arg != "--wide"]
-    if len(argv) not in (1, 2):
-        print(USAGE, file=sys.stderr)
-        return 2
+    parser = Parser(prog="python -m benchmarks.summarize", description=docstring(__file__).split("\n\n")[0],
+                    epilog=docstring(__file__).split("\n\n", 1)[1], formatter_class=HelpFormatter)  # fmt: skip
+    parser.add_argument("report", metavar="BENCHMARK_JSON", help="pytest --benchmark-only --benchmark-json=PATH's file")
+    parser.add_argument("limit", metavar="LIMIT_JSON", nargs="?", help="python -m benchmarks.limit's bound")
+    parser.add_argument("--wide", action="store_true", help="every column: × floor, × limit, per call")
+    args = parser.parse_args(argv)
     try:
-        with open(argv[0]) as file:
+        with open(args.report) as file:
             report = json.load(file, parse_constant=lambda c: math.nan)
         limit = None
-        if len(argv) == 2:
-            with open(argv[1]) as file:
+        if args.limit:
+            with open(args.limit) as file:
                 limit = json.load(file)
             if not isinstance(limit, dict) or "benchmarks" not in limit or "machine" not in limit:
-                raise ValueError(f"{argv[1]} is not benchmarks/limit.py's JSON (no 'benchmarks' bound)")
+                raise ValueError(f"{args.limit} is not benchmarks/limit.py's JSON (no 'benchmarks' bound)")
         table = summarize(report, limit)
-        print(table if wide else narrow(table))
+        print(table if args.wide else narrow(table))
     except (OSError, ValueError) as error:
-        name = getattr(error, "filename", None) or argv[0]
+        name = getattr(error, "filename", None) or args.report
         print(f"error: cannot summarize {name}: {getattr(error, 'strerror', None) or error}", file=sys.stderr)
         return 2
     return 0

@@ -44,6 +44,14 @@ def test_help_answers_without_measuring(argv):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("argv", COMMANDS, ids=IDS)
+def test_an_unknown_option_is_one_line_and_exit_2(argv):
+    """Before, depth printed argparse's usage line before its error, and summarize took --bogus for a file."""
+    done = run([*argv, "--bogus"])
+    assert done.returncode == 2 and done.stderr.count("\n") == 1 and done.stderr.startswith("error: "), done.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("argv", COMMANDS, ids=IDS)
 def test_a_broken_environment_variable_is_one_line_and_exit_2(argv):
     """Before, every script but compare.py and one sweep ran on (or printed a traceback) under it."""
     done = run(argv, JAX_PLATFORMS="bogus")

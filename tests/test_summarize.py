@@ -70,7 +70,21 @@ def test_what_is_not_a_report_is_one_line_and_exit_2(tmp_path, capsys, report, m
     assert err.count("\n") == 1 and err.startswith("error: cannot summarize") and message in err, err
 
 
+def exit_status(argv):
+    try:
+        return main(argv)
+    except SystemExit as exit_info:  # argparse's --help and refusals
+        return exit_info.code
+
+
+@pytest.mark.parametrize("argv", [[], ["--bogus", "docs/benchmarks.json"], ["a.json", "b.json", "c.json"]])
+def test_a_bad_command_line_is_one_line_and_exit_2(capsys, argv):
+    assert exit_status(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1, err
+
+
 def test_help_is_help_not_a_file_name(capsys):
-    assert main(["--help"]) == 0
+    assert exit_status(["--help"]) == 0
     assert "usage:" in capsys.readouterr().out
-    assert main([]) == 2 and main(["missing.json"]) == 2
+    assert exit_status(["missing.json"]) == 2
