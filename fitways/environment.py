@@ -9,9 +9,10 @@ Each would otherwise stop a run midway with a traceback, or with nothing at all:
                            does not know after printing one line: tried first in a child process, whose
                            line is shown (in the run itself the quiet import would hide it)
     JAX_PLATFORMS          the backends JAX may start; one it cannot start, or no CPU for a CPU run
+    KERAS_BACKEND          Keras 3 refuses a name it does not know at its import
 
-check_variables() checks TF_CONFIG, the flags and the platform names, for every installed framework
-that reads them, before any command does its work (fitways.signals.run_command). check(problem, names,
+check_variables() checks TF_CONFIG, the flags and the backend and platform names, for every installed
+framework that reads them, before any command does its work (fitways.signals.run_command). check(problem, names,
 device, config) checks what depends on the run: the temporary directory, TF_CONFIG for a TensorFlow
 run (also when main() is called directly), the compiler switches, Keras's float type, whether JAX can
 start its platforms on that device, and the memory the run needs against what the machine has
@@ -28,6 +29,7 @@ import tempfile
 
 import numpy as np
 
+import impls
 from fitways.cli import UsageError
 from fitways.frameworks import FRAMEWORKS
 
@@ -69,6 +71,7 @@ def check(problem, names, device, config):
 
 
 JAX_PLATFORM_NAMES = {"cpu", "gpu", "cuda", "rocm", "tpu", "metal", "METAL", "iree", "interpreter"}
+KERAS_BACKENDS = ("tensorflow", "jax", "torch", "numpy", "openvino")  # what Keras 3's import accepts
 
 
 # What is measured is what is labelled: a variable that switches a compiler off would leave its lessons
@@ -130,6 +133,9 @@ def check_variables():
         for framework in readers:
             if os.environ.get(variable) and importlib.util.find_spec(framework) is not None:
                 check_start_up(variable, os.environ[variable], framework)
+    backend = impls.USER_KERAS_BACKEND  # what the user set: impls/startup.py sets tensorflow for the lessons
+    if backend and backend not in KERAS_BACKENDS and importlib.util.find_spec("keras") is not None:
+        raise UsageError(f"KERAS_BACKEND={backend}: Keras has no such backend (it knows {', '.join(KERAS_BACKENDS)})")
     text = os.environ.get("JAX_PLATFORMS", "")
     unknown = [name for name in text.split(",") if name.strip() and name.strip() not in JAX_PLATFORM_NAMES]
     if unknown and importlib.util.find_spec("jax") is not None:  # (which of the known ones start: check_jax_platforms)

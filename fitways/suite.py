@@ -140,9 +140,13 @@ def train_and_report(problem, config, data, runs, notes, options):
     with still_running(doing="computing the float64 reference", own_line=True):  # the network's is a replay of every update
         reference = problem.reference(config, data)
     baseline = options.baseline or BASELINE
-    profile = options.profile if any(problem.trainers[name].framework == "tensorflow" for name, _ in runs) else None
+    on_tensorflow = [name for name, _ in runs if problem.trainers[name].framework == "tensorflow"]
+    elsewhere = [name for name in on_tensorflow if problem.trainers[name].way.not_here()]
+    profile = options.profile if len(elsewhere) < len(on_tensorflow) else None
+    if options.profile and elsewhere:  # the profiler traces this process only
+        warn(f"note: --profile does not see {', '.join(dict.fromkeys(elsewhere))}: {problem.trainers[elsewhere[0]].way.not_here()}")
     if options.profile and not profile:
-        warn("note: --profile traces with TensorFlow's profiler, and none of these trainers runs on TensorFlow")
+        warn("note: --profile traces with TensorFlow's profiler, and none of these trainers runs on TensorFlow here")
     with profiling(profile) if profile else contextlib.nullcontext():
         rows, trajectories = run_all(
             problem, config, data, reference, runs, options.repeat, options.log_every, options.replicas

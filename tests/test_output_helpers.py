@@ -60,3 +60,14 @@ def test_pip_install_leaves_nothing_git_would_track():
     with open(os.path.join(ROOT, ".gitignore")) as file:
         ignored = file.read().split()
     assert "build/" in ignored and "*.egg-info/" in ignored
+
+
+@pytest.mark.slow  # starts two worker processes
+def test_profile_says_what_it_cannot_see_and_claims_no_trace(tmp_path, capsys):
+    """Before, --profile with tf_multiworker said it wrote a trace: the launcher's, empty of training."""
+    from fitways import command
+
+    assert command.main(["--impl", "tf_multiworker", "--repeat", "1", "--updates", "5", "--profile", str(tmp_path / "p")]) == 1
+    err = capsys.readouterr().err
+    assert "note: --profile does not see tf_multiworker: it trains in worker processes" in err
+    assert "wrote TensorFlow's profile" not in err

@@ -103,6 +103,14 @@ def test_more_samples_than_memory_holds_are_refused(capsys, monkeypatch):
 
 @pytest.mark.slow
 @needs_tensorflow
+@pytest.mark.slow  # starts a process
+def test_a_keras_backend_keras_does_not_know_is_one_line_and_exit_2():
+    """Before, with only keras_fit_jax or keras_fit_torch asked for, it was a failed row and exit 1."""
+    done = run([sys.executable, "compare.py", "--impl", "keras_fit_jax", *QUICK[2:]], env=child_env(KERAS_BACKEND="garbage"))
+    assert done.returncode == 2
+    assert done.stderr == "error: KERAS_BACKEND=garbage: Keras has no such backend (it knows tensorflow, jax, torch, numpy, openvino)\n"
+
+
 def test_a_flag_tensorflow_refuses_at_start_up_is_shown_not_swallowed():
     """TensorFlow prints one F line and exits 1 at start-up; inside the quiet import that was silence."""
     argv = [sys.executable, "compare.py", "--impl", "tf_xla", "--repeat", "1"]
