@@ -18,7 +18,7 @@ import traceback
 import numpy as np
 
 from fitways.checks import finite_or_none
-from fitways.output import still_running, warn
+from fitways.output import OutputError, still_running, warn
 from fitways.registry import BASELINE
 
 
@@ -156,23 +156,37 @@ def train_and_report(problem, config, data, runs, notes, options):
     add_speedups(rows, baseline)
     print_table(problem, config, reference, rows, notes, baseline, wide=getattr(options, "wide", False))
     sys.stdout.flush()
+    unwritten: list[OutputError] = []  # each file asked for is attempted; one that fails does not stop the next
     if options.json:
         frameworks = sorted({framework_of(problem.trainers[name]).name for name, _ in runs})
         machine = machine_description(frameworks)
-        write_json(options.json, run_document(problem, config, reference, rows, machine, notes, baseline))
-        warn(f"wrote {options.json}")
+        with kept(unwritten):
+            write_json(options.json, run_document(problem, config, reference, rows, machine, notes, baseline))
+            warn(f"wrote {options.json}")
     drawn = [r for r in rows if "error" not in r]
     if options.plot and not drawn:
         warn(f"error: --plot {options.plot}: nothing to draw, no run finished")  # the table says why each failed
     elif options.plot:
         from fitways.plots import plot_comparison
 
-        plot_comparison(options.plot, problem, config, data, reference, drawn, trajectories)
-        warn(f"wrote {options.plot}")
+        with kept(unwritten):
+            plot_comparison(options.plot, problem, config, data, reference, drawn, trajectories)
+            warn(f"wrote {options.plot}")
+    if unwritten:
+        raise OutputError("; ".join(map(str, unwritten)))
     if profile and not profile_written(profile):
         warn(f"error: --profile {profile}: the directory vanished or holds no trace after the run")
         return 1
     return 0 if rows and all(r["converged"] for r in rows) else 1
+
+
+@contextlib.contextmanager
+def kept(errors):
+    """An OutputError inside is added to `errors` instead of raised."""
+    try:
+        yield
+    except OutputError as error:
+        errors.append(error)
 
 
 @contextlib.contextmanager

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from fitways import suite
-from fitways.output import directory_problem, write_atomically
+from fitways.output import OutputError, directory_problem, write_atomically
 from fitways.report import failed_row
 from impls.problem import Config
 from tests.helpers import LINE
@@ -26,6 +26,19 @@ def test_plot_with_every_run_failed_is_one_line(monkeypatch, capsys, tmp_path):
     err = capsys.readouterr().err
     assert status == 1 and f"error: --plot {tmp_path / 'p.png'}: nothing to draw, no run finished" in err
     assert "Traceback" not in err and os.listdir(tmp_path) == []
+
+
+@pytest.mark.slow  # trains numpy_manual and draws
+def test_a_json_that_cannot_be_written_does_not_stop_the_plot(monkeypatch, capsys, tmp_path):
+    """Before, the first failed write ended the command: the plot asked for was never attempted."""
+    gone = tmp_path / "gone"  # the folder vanished during the run
+    options = SimpleNamespace(repeat=1, baseline=None, log_every=None, replicas=None, json=str(gone / "r.json"),
+                              plot=str(tmp_path / "p.png"), profile=None)  # fmt: skip
+    config = Config(updates=20)
+    with pytest.raises(OutputError, match=f"^cannot write {gone / 'r.json'}: No such file or directory$"):
+        suite.train_and_report(LINE, config, LINE.make_data(config), [("numpy_manual", "cpu")], [], options)
+    assert (tmp_path / "p.png").read_bytes()[:4] == b"\x89PNG"
+    assert f"wrote {tmp_path / 'p.png'}" in capsys.readouterr().err
 
 
 def test_a_write_that_fails_in_any_way_leaves_no_temporary_file(tmp_path):
