@@ -612,7 +612,7 @@ def main(argv=None):
         from fitways.problems import PROBLEMS
 
         if args.here:
-            choose_trainers(PROBLEMS["line"], args.here)
+            choose_trainers(PROBLEMS["line"], args.here, option="--here")
         machine = read_json(os.path.join(args.docs, "machine.json"))
         sources = {section: (file, read_json(os.path.join(args.docs, file))) for section, (file, _) in SOURCES.items()
                    if os.path.exists(os.path.join(args.docs, file))}  # fmt: skip

@@ -90,20 +90,21 @@ def trainers_epilog(problems):
     return "\n".join(lines) + "\n"
 
 
-def choose_trainers(problem, asked):
+def choose_trainers(problem, asked, option="--impl"):
     """The trainers to run: those asked for (each once, in order), or every one whose framework is
     installed. A trainer asked for by name that the problem has no lesson for, or whose framework is
-    missing, is a UsageError; one left out of the default set gets a note. Returns (names, notes)."""
+    missing, is a UsageError naming `option` (the flag that asked); one left out of the default set gets a
+    note. Returns (names, notes)."""
     if asked:
         names = list(dict.fromkeys(asked))
         for name in names:
             if name not in problem.trainers:
                 raise UsageError(
-                    f"--impl {name}: --problem {problem.name} has no lesson of that name "
+                    f"{option} {name}: --problem {problem.name} has no lesson of that name "
                     f"(it has {', '.join(problem.trainers)})"
                 )
             if not framework_of(problem.trainers[name]).installed():
-                raise UsageError(f"--impl {name}: {framework_of(problem.trainers[name]).missing_line()}")
+                raise UsageError(f"{option} {name}: {framework_of(problem.trainers[name]).missing_line()}")
         return names, []
     names = []
     missing: dict = {}  # framework -> the names it would have run

@@ -265,7 +265,7 @@ def test_the_limit_commands_bad_input_is_one_line_and_exit_2(tmp_path, capsys):
     from benchmarks.limit import main
 
     for arguments, message in ((["--docs", str(tmp_path)], "cannot compute the bound"),
-                               (["--here", "no_such_trainer"], "has no lesson of that name")):  # fmt: skip
+                               (["--here", "no_such_trainer"], "--here no_such_trainer: --problem line has no lesson of that name")):  # fmt: skip
         with pytest.raises(SystemExit) as exit_:
             main(arguments)
         err = capsys.readouterr().err
