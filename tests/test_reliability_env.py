@@ -101,8 +101,6 @@ def test_more_samples_than_memory_holds_are_refused(capsys, monkeypatch):
     assert "--samples 10000000 needs about 0.6 GB of memory, and 0.1 GB is available here" in err
 
 
-@pytest.mark.slow
-@needs_tensorflow
 @pytest.mark.slow  # starts a process
 def test_a_keras_backend_keras_does_not_know_is_one_line_and_exit_2():
     """Before, with only keras_fit_jax or keras_fit_torch asked for, it was a failed row and exit 1."""
@@ -111,6 +109,8 @@ def test_a_keras_backend_keras_does_not_know_is_one_line_and_exit_2():
     assert done.stderr == "error: KERAS_BACKEND=garbage: Keras has no such backend (it knows tensorflow, jax, torch, numpy, openvino)\n"
 
 
+@pytest.mark.slow
+@needs_tensorflow
 def test_a_flag_tensorflow_refuses_at_start_up_is_shown_not_swallowed():
     """TensorFlow prints one F line and exits 1 at start-up; inside the quiet import that was silence."""
     argv = [sys.executable, "compare.py", "--impl", "tf_xla", "--repeat", "1"]
