@@ -4,7 +4,6 @@ status is the shell's 128 + the signal's number (143, 129). Without this, Python
 
 import signal
 import sys
-import threading
 
 from fitways.output import OutputError, exit_status, prepare_terminal, warn
 
@@ -16,41 +15,13 @@ def end_cleanly():
     program is, so that every `finally` and `with` on the way out runs."""
     for signum in ENDING:
         signal.signal(signum, _exit)
-    if sys.unraisablehook is not _deliver_again:
-        _passed_on.append(sys.unraisablehook)
-        sys.unraisablehook = _deliver_again
-
-
-_said: set = set()  # the signals whose line is out
-_passed_on: list = []  # the hook _deliver_again hands every other unraisable exception to
 
 
 def _exit(signum, frame):
     for ending in ENDING:  # a second signal while cleaning up ends the process at once, as before
         signal.signal(ending, signal.SIG_DFL)
-    if signum not in _said:
-        _said.add(signum)
-        warn(f"\n{signal.Signals(signum).name}: stopping")
+    warn(f"\n{signal.Signals(signum).name}: stopping")
     sys.exit(128 + signum)
-
-
-def _deliver_again(unraisable):
-    """A signal's exception (Ctrl-C's KeyboardInterrupt, _exit's SystemExit) raised where Python cannot
-    raise one — inside a garbage-collection callback, such as JAX's, which can run between any two
-    lines — is dropped as "unraisable" and the run goes on. Send the signal again a moment later, once
-    the callback is over, instead."""
-    error = unraisable.exc_value
-    if isinstance(error, KeyboardInterrupt):
-        signum = signal.SIGINT
-    elif isinstance(error, SystemExit) and isinstance(error.code, int) and error.code - 128 in ENDING:
-        signum = signal.Signals(error.code - 128)
-        for ending in ENDING:  # the first one was lost: clean up, as it asked
-            signal.signal(ending, _exit)
-    else:
-        return _passed_on[-1](unraisable)
-    # to the main thread, where Python runs handlers: sent to the process, it may land in the timer's
-    # thread and wait until the main thread wakes (a sleep, a blocking read)
-    threading.Timer(0.01, signal.pthread_kill, (threading.main_thread().ident, signum)).start()
 
 
 def run_command(main, argv=None):

@@ -172,35 +172,6 @@ def test_a_lesson_run_alone_prints_the_textbooks_log_and_no_start_up_noise():
 # 9. signals: Ctrl-Z stops the workers too, SIGTERM cleans up; the time limit follows the work
 
 
-# A command whose signal handler runs inside a garbage-collection callback (JAX registers one), as a
-# process: the handler's exception is dropped there as "unraisable" unless fitways.signals sends it again.
-SIGNAL_IN_GC_CALLBACK = """
-import gc, os, signal, sys, time
-from fitways.signals import run_command
-
-def main(argv):
-    def callback(phase, info):
-        gc.callbacks.remove(callback)
-        os.kill(os.getpid(), signal.{name})
-        sum(range(100000))  # the handler runs here, inside the callback
-    gc.callbacks.append(callback)
-    gc.collect()
-    time.sleep(60)
-    return 0
-
-sys.exit(run_command(main, []))
-"""
-
-
-@pytest.mark.slow  # starts a process
-@pytest.mark.parametrize("name, status, said", [("SIGTERM", 143, "SIGTERM: stopping"), ("SIGINT", 130, "interrupted")])
-def test_a_signal_that_lands_in_a_garbage_collection_callback_still_stops_the_command(name, status, said):
-    """Before, Ctrl-C or SIGTERM during JAX's start-up was sometimes dropped, and the run went on."""
-    command = [sys.executable, "-c", SIGNAL_IN_GC_CALLBACK.format(name=name)]
-    done = run(command, env=child_env(PYTHONPATH=ROOT), timeout=30)  # a lost signal: the minute's sleep, TimeoutExpired
-    assert done.returncode == status and done.stderr == f"\n{said}\n"
-
-
 def test_the_multi_worker_time_limit_grows_with_the_work():
     """The fixed 120 s was exceeded by a valid request: 5000 updates, --repeat 10."""
     limit = multiworker.time_limit(Config(updates=5000), repeat=10)
