@@ -2,14 +2,15 @@
 
     measure(problem, name, config, repeat)  →  the Measurement fitways.timing.measure gives in process
 
-Each worker is `python -m fitways.multiworker RESULT_PATH PID` (work(), at the end of this file: nothing it
-imports runs a TensorFlow op before the worker makes its strategy) with its own TF_CONFIG (the cluster of loopback
-ports chosen here, and its index) and the problem, lesson and config as JSON in FITWAYS_CONFIG. Every worker
-runs timing.measure on its trainer, in step with the others; worker 0 writes the Measurement to the file named
-on its command line. The workers run in their own process
+Each worker is `python -m fitways.multiworker PID` (work(), at the end of this file; the module imports
+nothing slow, so that die_with_parent runs at once, and nothing that runs a TensorFlow op before the worker
+makes its strategy) with its own TF_CONFIG (the cluster of loopback ports chosen here, and its index) and the
+problem, lesson and config as JSON in FITWAYS_CONFIG. Every worker runs timing.measure on its trainer, in step
+with the others; worker 0 sends its Measurement back over its stdout. The workers run in their own process
 groups, killed whatever happens here: success, a worker's failure, the time limit, Ctrl-C, SIGTERM or
 SIGHUP (fitways/signals.py). Ctrl-Z stops them with the launcher, and they continue with it. A port
-taken between choosing it and a worker binding it is retried with fresh ports."""
+taken between choosing it and a worker binding it is retried with fresh ports.
+"""
 
 import contextlib
 import importlib
@@ -118,13 +119,16 @@ def _wait(processes, logs, result, deadline, timeout):
     linger at exit once the coordination service in worker 0 is gone); raises at a worker's failure or
     at deadline() (later by the time the run spent stopped)."""
     while True:
+        failed = []
         if result.poll(0.02):
-            with contextlib.suppress(EOFError):  # worker 0 ended without a result: its exit status says why
+            try:
                 return result.recv()  # pickled by our own worker 0, from this code
+            except EOFError:  # worker 0 closed its stdout without a result: its exit status says why
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    processes[0].wait(timeout=max(deadline() - time.perf_counter(), 0))
+                failed = [0]
         codes = [process.poll() for process in processes]
-        failed = [index for index, code in enumerate(codes) if code not in (None, 0)]
-        if codes[0] == 0 and not result.poll(0):  # it ended without sending a result
-            failed = [0]
+        failed = failed or [index for index, code in enumerate(codes) if code not in (None, 0)]
         if failed:
             message = _stderr(logs)
             if any(words in message.lower() for words in PORT_IN_USE):

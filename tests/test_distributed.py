@@ -2,8 +2,11 @@
 two worker processes — update by update the same trajectory as numpy's hand-derived loop."""
 
 import contextlib
+import os
 import subprocess
 import sys
+import tempfile
+import time
 
 import psutil
 import pytest
@@ -88,6 +91,28 @@ def test_two_worker_processes_follow_numpy_and_leave_nothing_behind():
     assert measurement.final == pytest.approx((ours.final["W"], ours.final["b"]), abs=1e-7)
     assert set(measurement.run_seconds) == {config.updates, config.updates // 10}  # the length fixed for both workers
     assert not worker_processes()
+
+
+@pytest.mark.slow  # starts processes
+def test_a_worker_0_that_ends_without_its_measurement_is_a_failure_not_a_wait():
+    """Its closed stdout reads as "ready" forever: the wait spun until the time limit, then blamed it."""
+    from multiprocessing.connection import Connection
+
+    ended = subprocess.Popen([sys.executable, "-c", "pass"], stdout=subprocess.PIPE)
+    running = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    result = Connection(os.dup(ended.stdout.fileno()), writable=False)
+    ended.stdout.close()
+    logs = [tempfile.TemporaryFile(), tempfile.TemporaryFile()]
+    limit = time.perf_counter() + 20
+    try:
+        with pytest.raises(multiworker.WorkerError, match=r"^worker 0 of 2 failed \(exit 0\)$"):
+            multiworker._wait([ended, running], logs, result, lambda: limit, 20)
+    finally:
+        running.kill()
+        running.wait()
+        result.close()
+        for log in logs:
+            log.close()
 
 
 @pytest.mark.slow

@@ -36,8 +36,7 @@ def child_env(**changes):
 
 def run(command, **kwargs):
     kwargs.setdefault("env", child_env())
-    kwargs.setdefault("timeout", 300)
-    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, **kwargs)
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300, **kwargs)
 
 
 def refused(capsys, argv):
