@@ -39,14 +39,13 @@ REPLICAS = [1, 2]  # for the data-parallel trainers: what mirroring itself costs
 
 
 def cases():
-    """Every problem's trainers that train in this process (tf_multiworker's workers are timed by
-    compare.py, inside the workers) on each device and batch size; the data-parallel ones at each
+    """Every problem's trainers on each device and batch size; the data-parallel ones at each
     REPLICAS. The default problem's cases keep their plain names; another's are prefixed with its name."""
     for problem in PROBLEMS.values():
         prefix = "" if problem.name == DEFAULT else f"{problem.name}-"
         for device, batch_size, (name, entry) in itertools.product(["cpu", "gpu"], BATCH_SIZES, problem.trainers.items()):
             framework = framework_of(entry)
-            if entry.way.not_here() or (device == "gpu" and framework.cpu_only):
+            if device == "gpu" and framework.cpu_only:
                 continue
             marks = [] if framework.installed() else [pytest.mark.skip(reason=framework.missing_line())]
             mirrored = [replicas for replicas in REPLICAS if not entry.way.replicas_problem(replicas)]

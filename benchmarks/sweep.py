@@ -11,7 +11,7 @@ import numpy as np
 
 from fitways.checks import MAX_UPDATES, verdict
 from fitways.runner import Runner
-from fitways.timing import timed
+from fitways.timing import measure, timed
 
 PROBE_UPDATES = 100  # updates in the probe run that sizes a benchmark round
 
@@ -43,7 +43,7 @@ def measured_point(problem, name, device, setup, repeat, seconds):
     config = problem.Config(**setup, updates=updates)
     data = problem.make_data(config)
     # what compare.py measures, the way the trainer runs: the harness's one measuring loop
-    measurement, _ = problem.trainers[name].way.measure(problem, name, config, data, device, None, repeat)
+    measurement = measure(problem, name, config, data, device, repeat=repeat)
     params = problem.named(config, measurement.final)
     reference = dataclasses.replace(problem.reference(config, data), ceiling=None)
     return measurement, verdict(reference, params, problem.loss(config, params, *problem.trained(config, data)))[0]

@@ -81,11 +81,6 @@ def main(argv=None):
         check_environment(problem, names, args.device, largest)
         load_frameworks(problem.trainers[name].framework for name in names)
         runs, device_notes = plan_runs(problem, names, args.device)
-        workers = [name for name, _ in runs if problem.trainers[name].way.not_here()]
-        runs = [(name, device) for name, device in runs if name not in workers]
-        notes += [f"{name}: skipped, its worker processes are timed by compare.py" for name in dict.fromkeys(workers)]
-        if not runs:
-            raise UsageError(f"nothing to sweep: {'; '.join(notes + device_notes)}")
     except (UsageError, ValueError) as error:
         parser.error(str(error))
     for note in notes + device_notes:

@@ -7,9 +7,8 @@ Each module has one role:
     problems.py     the problems, found: every impls/**/problem.py, each exporting PROBLEM
     registry.py     a trainer's lesson loaded: its framework first, then its Trainer
     execution.py    how a trainer runs: in process on one device, mirrored over replicas, in workers
-    keras_process.py  Keras on another backend (keras_fit_jax, keras_fit_torch) in a process of its own
-    multiworker.py  a trainer across worker processes: the launcher, and work(), what each worker runs
-    processes.py    child processes (workers, backend processes): their own group, killed with their launcher
+    remote.py       a trainer in processes of its own: Keras on another backend, or a cluster of workers
+    processes.py    child processes: their own group, stopped and killed with their launcher
     contract.py     the Trainer contract, as a Protocol every lesson is held to
     frameworks.py   each framework once: installed?, imported quietly, devices, placement, versions
     runner.py       one trainer on one device: reset, timed train, logged trajectory, gradient

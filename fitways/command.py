@@ -135,8 +135,6 @@ def main(argv=None):
     parser, args, problem, config = parse(argv)
     try:
         names, notes = choose_trainers(problem, args.trainers)
-        if args.check_gradients:
-            names, notes = gradient_checkable(problem, names, notes, named=bool(args.trainers))
         check_replicas_apply(problem, names, args.replicas)
         check_environment(problem, names, args.device, config)
         load_frameworks(problem.trainers[name].framework for name in names)
@@ -156,19 +154,6 @@ def main(argv=None):
         replicas=args.replicas, json=args.json, plot=args.plot, profile=args.profile, wide=args.wide,
     )  # fmt: skip
     return suite.train_and_report(problem, config, data, runs, notes + device_notes + scale_notes, options)
-
-
-def gradient_checkable(problem, names, notes, named):
-    """The trainers whose gradient this process can compute: a worker-process trainer is skipped with
-    a note, or refused when it was all the user asked for."""
-    kept = [name for name in names if not problem.trainers[name].way.not_here()]
-    skipped = [name for name in names if name not in kept]
-    if named and not kept:
-        raise UsageError(
-            f"--check-gradients: {', '.join(skipped)} trains in worker processes; its gradient code is tf_mirrored's "
-            "(check that one)"
-        )
-    return kept, notes + [f"{name}: skipped, it trains in worker processes" for name in skipped]
 
 
 def run(argv=None):

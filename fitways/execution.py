@@ -1,15 +1,16 @@
 """How a lesson runs: in this process on one device, mirrored over replicas, or in worker processes.
 
 One small object per way, on each row of a trainer table (fitways.problem.Entry.way); callers ask it what they need —
-how many replicas, whether a GPU run or a batch size can work, how to build and measure — and never
+how many replicas, whether a GPU run or a batch size can work, how to build the trainer — and never
 test which way it is.
 """
 
 import contextlib
-import dataclasses
 import functools
 from collections.abc import Callable
 from typing import Any
+
+from fitways.remote import RemoteTrainer, backend_process, on_workers
 
 DEFAULT_CPU_REPLICAS = 2  # logical CPUs a data-parallel run splits the CPU into when not told otherwise
 
@@ -19,11 +20,7 @@ class Execution:
 
     arguments: tuple[str, ...] = ("config", "data")  # what the lesson's Trainer(...) takes
     split_across = ""  # what each batch is split across ("replicas", "workers"); "": not split
-
-    def not_here(self) -> str | None:
-        """Why the harness cannot build the trainer in this process (log its trajectory, check its
-        gradient), or None."""
-        return None
+    elsewhere = ""  # where it trains when not in this process, which TensorFlow's profiler cannot see
 
     def replicas_problem(self, count: int) -> str | None:
         """Why --replicas `count` means nothing to it, or None."""
@@ -47,10 +44,6 @@ class Execution:
 
     def build(self, cls: type, config, data, framework, device: str, replicas: int) -> tuple[Any, Callable]:
         """(trainer, scope): the lesson's Trainer made on the device, and the scope to call it in."""
-        raise ValueError(self.not_here())
-
-    def measure(self, problem, name: str, config, data, device: str, replicas: int, repeat: int) -> tuple:
-        """(Measurement, placed_on) of `repeat` steady-state runs at each of two lengths and a logged one."""
         raise NotImplementedError
 
 
@@ -66,16 +59,6 @@ class InProcess(Execution):
         scope = functools.partial(framework.device_scope, device)
         with scope():  # parameters and data are created on the device
             return cls(config, data), scope
-
-    def measure(self, problem, name, config, data, device, replicas, repeat):
-        from fitways.runner import Runner
-        from fitways.timing import measure
-
-        def runner_for(updates):  # the same lesson, data and device, `updates` long
-            return Runner(problem, name, dataclasses.replace(config, updates=updates), data, device, replicas)
-
-        runner = Runner(problem, name, config, data, device, replicas)
-        return measure(runner, repeat, runner_for), runner.placed_on()
 
 
 class Mirrored(InProcess):
@@ -102,18 +85,16 @@ class Mirrored(InProcess):
 
 
 class Workers(Execution):
-    """In `count` worker processes of their own (fitways.multiworker), timed inside the workers."""
+    """In `count` worker processes of their own, one cluster per trainer (fitways.remote.on_workers)."""
 
     split_across = "workers"
-
-    def not_here(self):
-        return "it trains in worker processes"
-
-    def replicas_problem(self, count):
-        return f"it trains in {self.count} worker processes"
+    elsewhere = "it trains in worker processes"
 
     def __init__(self, count):
         self.count = count
+
+    def replicas_problem(self, count):
+        return f"it trains in {self.count} worker processes"
 
     def replicas(self, framework, device, asked=None):
         return self.count
@@ -121,22 +102,21 @@ class Workers(Execution):
     def gpu_problem(self, framework):
         return "its worker processes train on their CPUs"
 
-    def measure(self, problem, name, config, data, device, replicas, repeat):
-        from fitways import multiworker
-
-        return multiworker.measure(problem, name, config, repeat, self.count), f"CPU:0 of {self.count} workers"
+    def build(self, cls, config, data, framework, device, replicas):
+        return on_workers(cls, config, data, self.count), contextlib.nullcontext
 
 
 class InBackendProcess(InProcess):
-    """In a process of its own, with Keras on `backend` (fitways.keras_process); everything else as InProcess."""
+    """In a process of its own, with Keras on `backend` (fitways.remote); everything else as InProcess."""
+
+    elsewhere = "it trains in a Keras backend process"
 
     def __init__(self, backend: str):
         self.backend = backend
 
     def build(self, cls, config, data, framework, device, replicas):
-        from fitways.keras_process import RemoteTrainer
-
-        return RemoteTrainer(self.backend, cls, config, data, framework, device), contextlib.nullcontext
+        trainer = RemoteTrainer(backend_process(self.backend), cls, config, data, framework.name, device)
+        return trainer, contextlib.nullcontext
 
 
 IN_PROCESS, MIRRORED, TWO_WORKERS = InProcess(), Mirrored(), Workers(2)

@@ -1,11 +1,15 @@
-"""Child processes that never outlive their launcher: what fitways.multiworker's workers and
-fitways.keras_process's backend processes share.
+"""Child processes that never outlive their launcher and stop with it: what fitways.remote's backend
+processes and workers are.
 
     spawn(argv, log, **env)  →  a Popen in its own process group, stdout and stdin as asked
     die_with_parent(pid)      first thing in the child: SIGKILL when the launcher dies
     kill(process)             the child's whole process group, then reap it
+    stopped_seconds()         how long this process has spent stopped by Ctrl-Z while it had children
     private_file()            a file with no name, for a child's stderr: nothing left behind, whoever dies
     stderr_tail(log, whose)   the end of what a child wrote to its stderr file, for an error message
+
+Children run in process groups of their own, which the terminal's Ctrl-Z does not reach: while any is
+alive, Ctrl-Z (SIGTSTP) stops them with the launcher, and they continue with it.
 """
 
 import contextlib
@@ -15,9 +19,14 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+_children: list[subprocess.Popen] = []  # every child alive, stopped and continued with this process
+_stopped = [0.0]  # seconds this process has spent stopped with its children
+_previous_handler: list = []  # SIGTSTP's handler before the first child, put back after the last
 
 
 def child_env(**extra):
@@ -31,8 +40,7 @@ def child_env(**extra):
 
 
 class ChildError(RuntimeError):
-    """A child failed (fitways.keras_process.BackendError, fitways.multiworker.WorkerError): the message is
-    one line, then the child's stderr."""
+    """A child failed (fitways.remote.RemoteError): the message is one line, then the child's stderr."""
 
 
 def private_file():
@@ -50,10 +58,53 @@ def private_file():
 def spawn(argv, stderr, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, **env):
     """Starts argv (with the launcher's pid appended, for die_with_parent) in its own process group,
     so that kill() takes TensorFlow's threads and anything it started with it."""
-    return subprocess.Popen(
-        [*argv, str(os.getpid())], env=child_env(**env), cwd=ROOT, stdin=stdin, stdout=stdout, stderr=stderr,
-        start_new_session=True,
-    )  # fmt: skip
+    with held(getattr(signal, "SIGTSTP", None)):  # a Ctrl-Z meanwhile waits until the child is listed
+        process = subprocess.Popen(
+            [*argv, str(os.getpid())], env=child_env(**env), cwd=ROOT, stdin=stdin, stdout=stdout, stderr=stderr,
+            start_new_session=True,
+        )  # fmt: skip
+        _children.append(process)
+        # signal handlers can be set from the main thread only
+        main = hasattr(signal, "SIGTSTP") and threading.current_thread() is threading.main_thread()
+        if main and signal.getsignal(signal.SIGTSTP) is not _stop_together:
+            _previous_handler[:] = [signal.signal(signal.SIGTSTP, _stop_together)]
+    return process
+
+
+@contextlib.contextmanager
+def held(signum):
+    """While inside, `signum` waits (it is delivered at the end): the Ctrl-Z handler must not run
+    between a child's start and its place in the list it stops. A child started inside inherits the
+    block; die_with_parent lifts it."""
+    if signum is None or not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signum})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signum})
+
+
+def _stop_together(signum, frame):
+    _signal_children(signal.SIGSTOP)
+    began = time.perf_counter()
+    # stops here, until SIGCONT (fg, bg). SIGSTOP, not SIGTSTP: a process group without a terminal in
+    # charge (CI, a pipeline started in the background) has SIGTSTP discarded by the kernel, and the
+    # launcher would continue its children at once
+    os.kill(os.getpid(), signal.SIGSTOP)
+    _stopped[0] += time.perf_counter() - began
+    _signal_children(signal.SIGCONT)
+
+
+def _signal_children(signum):
+    for process in list(_children):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signum)
+
+
+def stopped_seconds():
+    return _stopped[0]
 
 
 def die_with_parent(launcher):
@@ -62,7 +113,7 @@ def die_with_parent(launcher):
     a preexec_fn: that would make Popen fork the launcher's Python, which JAX warns is unsafe.)"""
     if sys.platform == "linux":
         ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTSTP})  # held while it started (multiworker.held)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTSTP})  # held while it started (spawn)
     if os.getppid() != launcher:  # the launcher died before the line above took effect
         sys.exit(1)
 
@@ -73,6 +124,10 @@ def kill(process):
         with contextlib.suppress(ProcessLookupError):  # it exited just now
             os.killpg(process.pid, signal.SIGKILL)
     process.wait()
+    if process in _children:
+        _children.remove(process)
+        if not _children and _previous_handler and threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTSTP, _previous_handler.pop())
 
 
 def stderr_tail(log, whose, tail=3000):

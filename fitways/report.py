@@ -10,7 +10,7 @@ from fitways.checks import TOLERANCE, distance, diverging, finite_or_none, verdi
 from fitways.output import write_atomically
 
 
-def result_row(problem, config, data, reference, run, placed_on, measurement):
+def result_row(problem, config, data, reference, run, measurement):
     """One row of the table and the JSON; run is (trainer, device). Every final parameter is in it by
     name, so that anyone can recompute the loss and the verdict from the JSON."""
     trajectory = measurement.trajectory
@@ -22,7 +22,7 @@ def result_row(problem, config, data, reference, run, placed_on, measurement):
     row = {
         "trainer": run[0],
         "device": run[1],
-        "placed_on": placed_on,
+        "placed_on": measurement.placed_on,
         "parameters": None if diverged else {name: value.tolist() for name, value in params.items()},
         "loss": None if diverged else loss,
         "distance_to_reference": None

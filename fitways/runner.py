@@ -6,9 +6,6 @@ train(log=...) and reads placement back from where the first parameter actually 
 cross this boundary in the problem's order and come back by name (fitways.problem.Problem.named).
 """
 
-import contextlib
-import dataclasses
-
 import numpy as np
 
 from fitways.checks import divergence_bound, within
@@ -31,8 +28,6 @@ class Runner:
         """replicas: for a data-parallel lesson, how many devices of the kind to mirror over (--replicas;
         None: its default); other lessons run on one device."""
         entry = problem.trainers[name]
-        if entry.way.not_here():
-            raise ValueError(f"{name}: {entry.way.not_here()}, not in this one (fitways.multiworker runs it)")
         self.problem, self.name, self.config, self.device = problem, name, config, device
         self.framework = framework_of(entry)
         self.replicas = entry.way.replicas(self.framework, device, replicas)
@@ -83,21 +78,6 @@ class Runner:
     def placed_on(self):
         """Where the parameters actually live, e.g. "CPU:0" — the label every result carries."""
         first = getattr(self.trainer, self.problem.parameters[0])
-        remote = getattr(first, "placed_on", None)  # a parameter in another process (fitways.keras_process)
+        remote = getattr(first, "placed_on", None)  # a parameter in another process (fitways.remote)
         return remote() if remote else self.framework.placement(first)
 
-
-class SharedTrainer(Runner):
-    """A Runner around a trainer already built, such as a worker's (fitways.multiworker: its strategy can be
-    made once per process): a run of another length shares it, with a config that differs in updates only
-    (the lesson's Python loop reads config.updates at every train(), and every run starts with reset())."""
-
-    def __init__(self, problem, config, trainer):
-        self.problem, self.config, self.trainer, self.scope = problem, config, trainer, contextlib.nullcontext
-
-    def with_updates(self, updates):
-        return SharedTrainer(self.problem, dataclasses.replace(self.config, updates=updates), self.trainer)
-
-    def reset(self, parameters=None):
-        self.trainer.config = self.config
-        super().reset(parameters)

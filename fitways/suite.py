@@ -25,15 +25,15 @@ from fitways.registry import BASELINE
 def run_all(problem, config, data, reference, runs, repeat, log_every=None, replicas=None):
     """Measure each (trainer, device); returns (rows, trajectories by (trainer, device))."""
     from fitways.report import failed_row, result_row
+    from fitways.timing import measure
 
     rows, trajectories = [], {}
     for index, (name, device) in enumerate(runs, 1):
         warn(f"[{index}/{len(runs)}] {name} on {device} ...", end="")
         started = time.perf_counter()
         try:
-            way = problem.trainers[name].way
             with still_running():
-                measurement, placed_on = way.measure(problem, name, config, data, device, replicas, repeat)
+                measurement = measure(problem, name, config, data, device, replicas, repeat)
         except Exception as error:  # noqa: BLE001  (any failure of one lesson is that row's, not the run's)
             reason = one_line(error)
             warn(f" failed after {time.perf_counter() - started:.1f} s: {reason}")
@@ -41,9 +41,9 @@ def run_all(problem, config, data, reference, runs, repeat, log_every=None, repl
             continue
         warn(f" {time.perf_counter() - started:.1f} s")
         trajectories[name, device] = measurement.trajectory
-        rows.append(result_row(problem, config, data, reference, (name, device), placed_on, measurement))
+        rows.append(result_row(problem, config, data, reference, (name, device), measurement))
         if log_every:
-            print_log(problem, f"{name} on {placed_on}", config, measurement.trajectory, log_every)
+            print_log(problem, f"{name} on {measurement.placed_on}", config, measurement.trajectory, log_every)
     return rows, trajectories
 
 
@@ -141,10 +141,10 @@ def train_and_report(problem, config, data, runs, notes, options):
         reference = problem.reference(config, data)
     baseline = options.baseline or BASELINE
     on_tensorflow = [name for name, _ in runs if problem.trainers[name].framework == "tensorflow"]
-    elsewhere = [name for name in on_tensorflow if problem.trainers[name].way.not_here()]
+    elsewhere = [name for name in on_tensorflow if problem.trainers[name].way.elsewhere]
     profile = options.profile if len(elsewhere) < len(on_tensorflow) else None
     if options.profile and elsewhere:  # the profiler traces this process only
-        warn(f"note: --profile does not see {', '.join(dict.fromkeys(elsewhere))}: {problem.trainers[elsewhere[0]].way.not_here()}")
+        warn(f"note: --profile does not see {', '.join(dict.fromkeys(elsewhere))}: {problem.trainers[elsewhere[0]].way.elsewhere}")
     if options.profile and not profile:
         warn("note: --profile traces with TensorFlow's profiler, and none of these trainers runs on TensorFlow here")
     with profiling(profile) if profile else contextlib.nullcontext():

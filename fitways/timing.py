@@ -14,6 +14,7 @@ import statistics
 import time
 
 from fitways.checks import MAX_UPDATES
+from fitways.runner import Runner
 from fitways.trajectory import Trajectory
 from impls.startup import quiet_stderr
 
@@ -31,6 +32,7 @@ class Measurement:
     first_seconds: float  # the first train(): tracing + compilation + one run
     run_seconds: dict  # {updates: [each steady-state train() of that many updates, in order]}
     logged_seconds: list  # each logged run, in order
+    placed_on: str = ""  # where the parameters lived, e.g. "CPU:0" (fitways.runner.Runner.placed_on)
 
     @property
     def median_run_seconds(self):
@@ -98,12 +100,13 @@ def timed(fn):
     return result, time.perf_counter() - start
 
 
-def measure(runner, repeat, runner_for, second=None):
-    """The first call, then `repeat` steady-state runs at each of two lengths, in turns (so that the
-    machine's drift hits both alike): config.updates, and second_length's (or `second`, where processes
-    must run alike), run by runner_for(updates) — a runner of the same trainer and data with that many
-    updates. Then a logged run (untimed: a compiled loop traces its logging variant now) and up to
-    LOGGED_RUNS timed logged runs (no more than `repeat`), each from the start."""
+def measure(problem, name, config, data, device="cpu", replicas=None, repeat=7):
+    """One trainer measured the way it runs (its Entry.way): the first call, then `repeat` steady-state
+    runs at each of two lengths, in turns (so that the machine's drift hits both alike): config.updates,
+    and second_length's, each with a runner of its own on the same data. Then a logged run (untimed: a
+    compiled loop traces its logging variant now) and up to LOGGED_RUNS timed logged runs (no more than
+    `repeat`), each from the start."""
+    runner = Runner(problem, name, config, data, device, replicas)
     runner.reset()
     final, first_seconds = timed(runner.train)
     runner.reset()
@@ -113,10 +116,11 @@ def measure(runner, repeat, runner_for, second=None):
     # Keras's fit makes of it under a distribution strategy, so these runs are as quiet as TensorFlow's
     # import (FITWAYS_TF_VERBOSE=1 shows it all).
     with quiet_stderr():
-        other = runner_for(second or second_length(runner.config.updates, seconds))
+        second = dataclasses.replace(config, updates=second_length(config.updates, seconds))
+        other = Runner(problem, name, second, data, device, replicas)
         other.reset()
         other.train()  # its tracing and compilation, untimed
-        run_seconds: dict[int, list[float]] = {runner.config.updates: [], other.config.updates: []}
+        run_seconds: dict[int, list[float]] = {config.updates: [], second.updates: []}
         for _ in range(repeat):
             for each in (runner, other):
                 each.reset()
@@ -130,8 +134,9 @@ def measure(runner, repeat, runner_for, second=None):
     return Measurement(
         final=final,
         trajectory=trajectory,
-        updates=runner.config.updates,
+        updates=config.updates,
         first_seconds=first_seconds,
         run_seconds=run_seconds,
         logged_seconds=logged,
+        placed_on=runner.placed_on(),
     )

@@ -10,7 +10,7 @@ TensorFlow op in the process. Two workers by hand, in two shells (then both prin
     TF_CONFIG='{"cluster": {"worker": ["localhost:12345", "localhost:12346"]},
                 "task": {"type": "worker", "index": 1}}' python -m impls.tf_multiworker
 
-fitways/multiworker.py does this for the suite: free ports, one TF_CONFIG per worker, clean-up.
+fitways/remote.py does this for the suite: free ports, one TF_CONFIG per worker, clean-up.
 """
 
 import numpy as np

@@ -12,6 +12,7 @@ import time
 
 import pytest
 
+from fitways.execution import Workers
 from fitways.problems import PROBLEMS
 from fitways.registry import framework_of
 from fitways.runner import Runner
@@ -19,18 +20,13 @@ from fitways.runner import Runner
 LINE, MLP = PROBLEMS["line"], PROBLEMS["mlp"]
 
 
-def installed(problem, in_process=True):
-    """The problem's lessons whose framework is installed; with in_process, those that train in this
-    process (tf_multiworker's worker processes have tests of their own, in test_distributed.py)."""
-    return [
-        name
-        for name, entry in problem.trainers.items()
-        if framework_of(entry).installed() and not (in_process and entry.way.not_here())
-    ]
+def installed(problem):
+    """The problem's lessons whose framework is installed: what compare.py runs."""
+    return [name for name, entry in problem.trainers.items() if framework_of(entry).installed()]
 
 
 INSTALLED = installed(LINE)
-EVERY_INSTALLED = installed(LINE, in_process=False)  # what compare.py runs
+ON_A_DEVICE = [name for name in INSTALLED if not isinstance(LINE.trainers[name].way, Workers)]  # not on their CPUs
 MLP_INSTALLED = installed(MLP)
 REPLICAS = 2  # what the generic tests give a data-parallel trainer
 TF_TRAINERS = [name for name in INSTALLED if LINE.trainers[name].framework == "tensorflow"]

@@ -1,4 +1,4 @@
-"""The Keras backend processes (fitways.keras_process) and the gradient check cannot lose or corrupt a
+"""The Keras backend processes (fitways.remote) and the gradient check cannot lose or corrupt a
 result: a hung or stopped child is ended after a limit sized from the work, the child's stderr lives in
 a file with no name (the data travels through the pipe), a full temporary directory is one line, and a
 failing trainer in --check-gradients loses its own check only."""
@@ -11,15 +11,14 @@ import tempfile
 
 import pytest
 
-from fitways import gradcheck, keras_process, processes, suite
-from fitways.keras_process import BackendError, BackendProcess
+from fitways import gradcheck, processes, remote, suite
 from impls.problem import Config
 from tests.helpers import LINE
 
 
 def silent_child():
     """A stand-in for a backend process that never answers (hung)."""
-    return BackendProcess("jax", argv=[sys.executable, "-c", "import time; time.sleep(120)"])
+    return remote.Children([{"KERAS_BACKEND": "jax"}], "Keras on jax", argv=[sys.executable, "-c", "import time; time.sleep(120)"])
 
 
 @pytest.mark.slow  # starts a process
@@ -29,17 +28,17 @@ def test_a_child_that_does_not_answer_is_ended_after_its_limit(stopped):
     child = silent_child()
     try:
         if stopped:
-            child.process.send_signal(signal.SIGSTOP)  # what Ctrl-Z or a debugger does to it
-        with pytest.raises(BackendError, match=r"did not answer 'ping' within 1 s \(hung or stopped\)"):
+            child.processes[0].send_signal(signal.SIGSTOP)  # what Ctrl-Z or a debugger does to it
+        with pytest.raises(remote.RemoteError, match=r"did not answer 'ping' within 1 s \(hung or stopped\)"):
             child.call(seconds=1, op="ping")
-        assert child.process.poll() is not None  # ended, not left behind
+        assert child.processes[0].poll() is not None  # ended, not left behind
     finally:
         child.close()
 
 
 def test_the_train_limit_grows_with_the_work():
     short, long = Config(updates=10), Config(updates=100_000)
-    assert keras_process.REPLY_SECONDS < keras_process.train_seconds(short) < keras_process.train_seconds(long)
+    assert remote.REPLY_SECONDS < remote.train_seconds(short) < remote.train_seconds(long)
 
 
 def test_the_temporary_files_have_no_name(tmp_path, monkeypatch):

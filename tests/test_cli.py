@@ -9,7 +9,7 @@ import pytest
 
 from fitways import command
 from impls.problem import Config, make_data
-from tests.helpers import EVERY_INSTALLED, INSTALLED, LINE, MLP, final, interrupted, logged, strict_json
+from tests.helpers import INSTALLED, LINE, MLP, final, interrupted, logged, strict_json
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -38,9 +38,9 @@ def default_run(tmp_path_factory):
 def test_main_job_converges_and_prints_the_table(default_run):
     done, _ = default_run
     assert done.returncode == 0, done.stderr
-    for name in EVERY_INSTALLED:
+    for name in INSTALLED:
         assert any(line.startswith(name + " ") and " yes " in line for line in done.stdout.splitlines()), name
-    assert f"verdict:          all {len(EVERY_INSTALLED)} runs converged: W ≈ 2, b ≈ -1" in done.stdout
+    assert f"verdict:          all {len(INSTALLED)} runs converged: W ≈ 2, b ≈ -1" in done.stdout
     assert "sees no GPU" in done.stdout or "GPU" in done.stdout
 
 
@@ -49,8 +49,8 @@ def test_no_tensorflow_noise_and_progress_on_stderr(default_run):
     done, _ = default_run
     assert "Traceback" not in done.stderr and "I0000" not in done.stderr and "E0000" not in done.stderr
     assert "Warning" not in done.stderr
-    last = EVERY_INSTALLED[-1]
-    assert f"[{len(EVERY_INSTALLED)}/{len(EVERY_INSTALLED)}] {last} on cpu" in done.stderr
+    last = INSTALLED[-1]
+    assert f"[{len(INSTALLED)}/{len(INSTALLED)}] {last} on cpu" in done.stderr
 
 
 @pytest.mark.slow
@@ -58,7 +58,7 @@ def test_json_holds_config_closed_form_and_every_result(default_run):
     _, report = default_run
     assert report["config"] == Config().asdict()
     assert report["problem"] == "line" and report["reference"]["parameters"]["W"] == pytest.approx(2.0, abs=1e-3)
-    assert [r["trainer"] for r in report["results"]] == EVERY_INSTALLED
+    assert [r["trainer"] for r in report["results"]] == INSTALLED
     for result in report["results"]:
         assert result["converged"] is True and result["updates"] == 150
         # one run of each length (--repeat 1) on a busy machine can tilt the fitted line either way,
@@ -76,8 +76,7 @@ def test_another_process_gets_the_same_bits(default_run):
     """Determinism across processes: the subprocess's final W, b equal this process's exactly."""
     _, report = default_run
     for result in report["results"]:
-        if result["trainer"] in INSTALLED:  # tf_multiworker's workers are compared in test_distributed.py
-            assert result["parameters"] == final(result["trainer"], Config()), result["trainer"]
+        assert result["parameters"] == final(result["trainer"], Config()), result["trainer"]
 
 
 @pytest.mark.slow

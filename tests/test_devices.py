@@ -9,7 +9,7 @@ from fitways.cli import UsageError, plan_runs
 from fitways.frameworks import FRAMEWORKS
 from fitways.registry import framework_of
 from impls.problem import Config, make_data
-from tests.helpers import INSTALLED, LINE, MLP, MLP_INSTALLED, TF_TRAINERS, final, needs_tensorflow, runner
+from tests.helpers import LINE, MLP, MLP_INSTALLED, ON_A_DEVICE, TF_TRAINERS, final, needs_tensorflow, runner
 
 
 @pytest.mark.slow
@@ -21,7 +21,7 @@ def test_four_logical_cpus_exist():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", [n for n in TF_TRAINERS if LINE.trainers[n].way.replicas_problem(2)])
+@pytest.mark.parametrize("name", [n for n in TF_TRAINERS if n in ON_A_DEVICE and LINE.trainers[n].way.replicas_problem(2)])
 @pytest.mark.parametrize("device", ["/CPU:0", "/CPU:1"])
 def test_parameters_and_results_land_on_the_requested_device(name, device):
     config = Config(updates=30)
@@ -51,7 +51,7 @@ def test_a_gpu_run_of_numpy_is_skipped_with_a_reason():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", [n for n in INSTALLED if not framework_of(LINE.trainers[n]).cpu_only])
+@pytest.mark.parametrize("name", [n for n in ON_A_DEVICE if not framework_of(LINE.trainers[n]).cpu_only])
 def test_gpu_runs_are_planned_exactly_where_the_framework_sees_a_gpu(name):
     runs, notes = plan_runs(LINE, [name], "all")
     has_gpu = bool(framework_of(LINE.trainers[name]).gpus())
@@ -60,7 +60,7 @@ def test_gpu_runs_are_planned_exactly_where_the_framework_sees_a_gpu(name):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", [n for n in INSTALLED if not framework_of(LINE.trainers[n]).cpu_only])
+@pytest.mark.parametrize("name", [n for n in ON_A_DEVICE if not framework_of(LINE.trainers[n]).cpu_only])
 def test_gpu_run_lands_on_the_gpu_and_converges(name):
     framework = framework_of(LINE.trainers[name])
     if not framework.gpus():

@@ -2,16 +2,15 @@
 two worker processes — update by update the same trajectory as numpy's hand-derived loop."""
 
 import contextlib
-import os
 import subprocess
 import sys
-import tempfile
 import time
 
 import psutil
 import pytest
 
-from fitways import command, multiworker
+from fitways import command, remote
+from fitways.runner import Runner
 from impls.problem import Config
 from tests.helpers import HAS_TENSORFLOW, LINE, logged
 from tests.test_equivalence import assert_same_trajectory
@@ -53,73 +52,79 @@ def test_a_replica_count_that_cannot_work_is_one_line_and_exit_2(capsys, argv, m
 
 
 def worker_processes():
-    """This process's workers, alive (another test file may be running a cluster of its own meanwhile)."""
-    found = []
+    """The pids of this process's workers, alive (the tests' cached runners may hold clusters too)."""
+    found = set()
     for child in psutil.Process().children(recursive=True):
         with contextlib.suppress(psutil.NoSuchProcess):  # it ended while we looked
-            if child.status() != psutil.STATUS_ZOMBIE and multiworker.WORKER in child.cmdline():
-                found.append(child)
+            if child.status() != psutil.STATUS_ZOMBIE and "TF_CONFIG" in child.environ():
+                found.add(child.pid)
     return found
 
 
 @pytest.mark.slow  # starts a process
 def test_a_left_over_worker_would_be_seen():
     """Control for the checks below: a process started the way a worker is, is found."""
-    stand_in = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", multiworker.WORKER])
+    sleeping = [sys.executable, "-c", "import time; time.sleep(60)"]
+    stand_in = remote.Children([{"TF_CONFIG": "{}"}], "a stand-in", argv=sleeping)
     try:
-        assert stand_in.pid in [p.pid for p in worker_processes()]
+        assert stand_in.processes[0].pid in worker_processes()
     finally:
-        stand_in.kill()
-        stand_in.wait()
+        stand_in.close()
+    assert stand_in.processes[0].pid not in worker_processes()
 
 
 @pytest.mark.slow  # starts a process
-def test_a_worker_arms_its_death_with_the_launcher_before_any_heavy_import():
-    """A worker stopped (Ctrl-Z) before die_with_parent() ran, whose launcher then died, stayed stopped for
-    good: the module it starts in must import nothing that takes time (the rest is imported in work())."""
-    loaded = "import sys, fitways.multiworker; print(sorted(m for m in sys.modules if m.startswith(('fitways', 'impls'))))"
+def test_a_child_arms_its_death_with_the_launcher_before_any_heavy_import():
+    """A child stopped (Ctrl-Z) before die_with_parent() ran, whose launcher then died, stayed stopped for
+    good: the module it starts in must import nothing that takes time (the rest is imported in _serve())."""
+    loaded = "import sys, fitways.remote; print(sorted(m for m in sys.modules if m.startswith(('fitways', 'impls', 'numpy'))))"
     done = subprocess.run([sys.executable, "-c", loaded], capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == "['fitways', 'fitways.multiworker', 'fitways.processes']"
+    assert done.stdout.strip() == "['fitways', 'fitways.processes', 'fitways.remote']"
 
 
 @pytest.mark.slow
-def test_two_worker_processes_follow_numpy_and_leave_nothing_behind():
-    config = Config()
-    measurement = multiworker.measure(LINE, "tf_multiworker", config, repeat=1)
-    ours = measurement.trajectory
-    assert_same_trajectory(ours, logged("numpy_manual", config))
-    assert measurement.final == pytest.approx((ours.final["W"], ours.final["b"]), abs=1e-7)
-    assert set(measurement.run_seconds) == {config.updates, config.updates // 10}  # the length fixed for both workers
-    assert not worker_processes()
+def test_trainers_share_the_sessions_workers_each_follows_numpy_and_a_failure_ends_the_workers():
+    configs = [Config(), MULTI_EPOCH]
+    built = [Runner(LINE, "tf_multiworker", config, LINE.make_data(config)) for config in configs]
+    workers = built[0].trainer.children
+    assert built[1].trainer.children is workers and {p.pid for p in workers.processes} <= worker_processes()
+    assert built[0].placed_on() == "CPU:0 of 2 workers"
+    for runner, config in zip(built, configs):  # in turns: each trainer keeps its own state in the workers
+        assert_same_trajectory(runner.trajectory(), logged("numpy_manual", config))
+    with pytest.raises(remote.RemoteError, match=r"^2 workers: IndexError"):  # a request no worker can serve
+        workers.call(op="train", id=len(configs), keep_log=False)
+    assert all(process.poll() is not None for process in workers.processes)  # out of step: all ended
+    with pytest.raises(remote.RemoteError, match="ended after an earlier failure"):
+        built[1].train()
+    again = Runner(LINE, "tf_multiworker", configs[0], LINE.make_data(configs[0]))  # a new cluster
+    assert again.trainer.children is not workers
+    assert_same_trajectory(again.trajectory(), logged("numpy_manual", configs[0]))
 
 
 @pytest.mark.slow  # starts processes
-def test_a_worker_0_that_ends_without_its_measurement_is_a_failure_not_a_wait():
-    """Its closed stdout reads as "ready" forever: the wait spun until the time limit, then blamed it."""
-    from multiprocessing.connection import Connection
-
-    ended = subprocess.Popen([sys.executable, "-c", "pass"], stdout=subprocess.PIPE)
-    running = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-    result = Connection(os.dup(ended.stdout.fileno()), writable=False)
-    ended.stdout.close()
-    logs = [tempfile.TemporaryFile(), tempfile.TemporaryFile()]
-    limit = time.perf_counter() + 20
+@pytest.mark.parametrize("ending", [0, 1])
+def test_a_worker_that_ends_fails_the_call_at_once(ending):
+    """Worker 0's closed stdout reads as "ready" forever, and worker 1 never answers at all: a wait for
+    the reply alone would spin until the time limit, then blame them for being slow."""
+    codes = ["import time; time.sleep(60)"] * 2
+    codes[ending] = "import sys; sys.exit(3)"
+    run_code = [sys.executable, "-c", "import os; exec(os.environ['CODE'])"]
+    workers = remote.Children([{"CODE": code} for code in codes], "2 workers", argv=run_code)
     try:
-        with pytest.raises(multiworker.WorkerError, match=r"^worker 0 of 2 failed \(exit 0\)$"):
-            multiworker._wait([ended, running], logs, result, lambda: limit, 20)
+        started = time.perf_counter()
+        with pytest.raises(remote.RemoteError, match=rf"^worker {ending} of 2 ended \(exit 3\)$"):
+            workers.call(seconds=20, op="ping")
+        assert time.perf_counter() - started < 10
     finally:
-        running.kill()
-        running.wait()
-        result.close()
-        for log in logs:
-            log.close()
+        workers.close()
 
 
-@pytest.mark.slow
-def test_a_hung_or_slow_cluster_is_killed_at_the_timeout():
-    with pytest.raises(multiworker.WorkerError, match="2 workers did not finish within 1 s"):
-        multiworker.measure(LINE, "tf_multiworker", Config(), repeat=1, timeout=1)
-    assert not worker_processes()
+@pytest.mark.slow  # starts processes
+def test_a_hung_cluster_is_ended_at_its_limit():
+    workers = remote.Children([{}, {}], "2 workers", argv=[sys.executable, "-c", "import time; time.sleep(60)"])
+    with pytest.raises(remote.RemoteError, match=r"2 workers did not answer 'ping' within 1 s \(hung or stopped\), so they were ended"):
+        workers.call(seconds=1, op="ping")
+    assert all(process.poll() is not None for process in workers.processes)
 
 
 @pytest.mark.slow

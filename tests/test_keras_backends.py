@@ -6,8 +6,8 @@ import statistics
 import numpy as np
 import pytest
 
-from fitways.keras_process import BackendError, BackendProcess
 from fitways.registry import framework_of
+from fitways.remote import Children, RemoteError
 from fitways.timing import timed
 from impls.problem import Config
 from tests.helpers import INSTALLED, LINE, logged, runner
@@ -25,7 +25,7 @@ def installed(name):
 def test_each_runs_on_its_own_backend_and_follows_keras_on_tensorflow(name):
     installed(name)
     config = Config(updates=40)
-    backend = runner(name, config).trainer.backend
+    backend = runner(name, config).trainer.children
     assert backend.call(op="ping") == LINE.trainers[name].way.backend  # the backend Keras there says it runs on
     ours, tensorflow = logged(name, config), logged("keras_fit", config)
     for parameter in ("W", "b"):
@@ -38,7 +38,7 @@ def test_each_runs_on_its_own_backend_and_follows_keras_on_tensorflow(name):
 @pytest.mark.parametrize("name", KERAS_BACKENDS)
 def test_a_round_trip_to_the_backend_process_is_small_next_to_a_call(name):
     installed(name)
-    backend = runner(name, Config()).trainer.backend
+    backend = runner(name, Config()).trainer.children
     round_trip = statistics.median(
         timed(lambda: backend.call(op="ping"))[1] for _ in range(20)
     )  # a call that does nothing
@@ -47,8 +47,8 @@ def test_a_round_trip_to_the_backend_process_is_small_next_to_a_call(name):
 
 def test_a_failure_in_the_backend_process_is_one_error_naming_it_and_it_ends_cleanly():
     installed("keras_fit_jax")
-    process = BackendProcess("jax")  # one of its own, not the session's
-    with pytest.raises(BackendError, match=r"^Keras on jax: IndexError"):
+    process = Children([{"KERAS_BACKEND": "jax"}], "Keras on jax")  # one of its own, not the session's
+    with pytest.raises(RemoteError, match=r"^Keras on jax: IndexError"):
         process.call(op="train", id=7, keep_log=False)  # no trainer 7 was built
     process.close()
-    assert process.process.poll() is not None
+    assert process.processes[0].poll() is not None

@@ -177,12 +177,6 @@ def test_huge_noise_gradients_pass_the_check(capsys):
     assert "PASS" in capsys.readouterr().out
 
 
-def test_check_gradients_of_a_worker_process_trainer_alone_is_exit_2(capsys):
-    with pytest.raises(SystemExit) as exit_info:
-        command.main(["--check-gradients", "--impl", "tf_multiworker"])
-    assert exit_info.value.code == 2 and "trains in worker processes" in capsys.readouterr().err
-
-
 def test_replicas_without_a_data_parallel_trainer_is_exit_2(capsys):
     with pytest.raises(SystemExit) as exit_info:
         command.main(["--impl", "numpy_manual", "--replicas", "2"])

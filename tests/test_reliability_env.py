@@ -16,10 +16,9 @@ import psutil
 import pytest
 
 from benchmarks import docstring
-from fitways import command, environment, multiworker, output
+from fitways import command, environment, output, remote
 from fitways.problems import PROBLEMS
 from fitways.registry import framework_of
-from impls.problem import Config
 from impls.startup import TRITON_LIBRARY, TorchCompilerBeforeTensorFlow, TritonFirst, quiet_stderr
 from tests.helpers import HAS_TENSORFLOW, needs_tensorflow, strict_json
 
@@ -168,15 +167,7 @@ def test_a_lesson_run_alone_prints_the_textbooks_log_and_no_start_up_noise():
     assert done.stdout.startswith("At step 0, loss = ") and done.stdout.count("\n") == 10
 
 
-# 9. signals: Ctrl-Z stops the workers too, SIGTERM cleans up; the time limit follows the work
-
-
-def test_the_multi_worker_time_limit_grows_with_the_work():
-    """The fixed 120 s was exceeded by a valid request: 5000 updates, --repeat 10."""
-    limit = multiworker.time_limit(Config(updates=5000), repeat=10)
-    runs = 2 + 10 + 1 + 2  # the first and the probe, the repeats, the logged runs (fitways.timing.measure)
-    assert limit >= 5000 * runs * 0.01 + 30  # 10 ms an update (five times what it takes here) and start-up
-    assert multiworker.time_limit(Config(updates=10000), repeat=10) > limit
+# 9. signals: Ctrl-Z stops the workers too, SIGTERM cleans up
 
 
 def wait_for(condition, seconds=120):
@@ -192,9 +183,9 @@ def test_ctrl_z_stops_the_workers_and_sigterm_cleans_up(tmp_path):
     argv = [sys.executable, "compare.py", "--impl", "tf_multiworker", "--updates", "5000", "--repeat", "3"]
     launcher = subprocess.Popen(argv, cwd=ROOT, env=child_env(TMPDIR=str(tmp_path)), stderr=subprocess.PIPE, text=True)
     try:
-        def workers_of_launcher():  # its children that run fitways.multiworker's work()
+        def workers_of_launcher():  # its children that run fitways.remote
             children = psutil.Process(launcher.pid).children()
-            return [child for child in children if multiworker.WORKER in child.cmdline()]
+            return [child for child in children if remote.CHILD[-1] in child.cmdline()]
 
         wait_for(lambda: len(workers_of_launcher()) == 2)
         workers = workers_of_launcher()

@@ -28,16 +28,6 @@ def test_bad_input_is_one_line_and_exit_2(capsys, argv):
     assert err.startswith("error: ") and err.count("\n") == 1
 
 
-@pytest.mark.slow  # loads TensorFlow
-def test_a_sweep_with_nothing_to_sweep_is_one_line_and_exit_2(capsys, tmp_path):
-    """Before, it drew an empty plot and exited 0."""
-    with pytest.raises(SystemExit) as exit_info:
-        sweep_batch_size.main(["--impl", "tf_multiworker", "--batch-sizes", "20", "--out", str(tmp_path / "s.png")])
-    assert exit_info.value.code == 2 and not (tmp_path / "s.png").exists()
-    err = capsys.readouterr().err
-    assert err.startswith("error: nothing to sweep: tf_multiworker: skipped") and err.count("\n") == 1
-
-
 @pytest.mark.slow
 def test_ctrl_c_says_interrupted_and_exits_130(tmp_path):
     """Also from a background job (tests.helpers.interrupted restores the SIGINT it would ignore)."""
