@@ -18,6 +18,7 @@ from fitways.cli import (
     Parser,
     UsageError,
     add_problem_options,
+    check_scale,
     choose_trainers,
     number,
     plan_runs,
@@ -81,6 +82,12 @@ def main(argv=None):
         check_environment(problem, names, args.device, largest)
         load_frameworks(problem.trainers[name].framework for name in names)
         runs, device_notes = plan_runs(problem, names, args.device)
+        for size in sizes:  # a data-parallel trainer's batch must split evenly at every point
+            setup = problem.Config(samples=max(SAMPLES, 2 * size), batch_size=size, **extra)
+            runs, scale_notes = check_scale(problem, setup, runs, None, named=bool(args.trainers))
+            notes += scale_notes
+        if not runs:
+            raise UsageError(f"nothing to sweep: {'; '.join(notes + device_notes)}")
     except (UsageError, ValueError) as error:
         parser.error(str(error))
     for note in notes + device_notes:

@@ -28,6 +28,17 @@ def test_bad_input_is_one_line_and_exit_2(capsys, argv):
     assert err.startswith("error: ") and err.count("\n") == 1
 
 
+@pytest.mark.slow  # loads TensorFlow
+@pytest.mark.parametrize("name", ["tf_mirrored", "tf_multiworker"])
+def test_a_batch_size_a_named_trainer_cannot_split_is_one_line_and_exit_2(capsys, tmp_path, name):
+    """Before, the sweep ran up to that point and ended in numpy's traceback."""
+    with pytest.raises(SystemExit) as exit_info:
+        sweep_batch_size.main(["--impl", name, "--batch-sizes", "16,15", "--out", str(tmp_path / "s.png")])
+    assert exit_info.value.code == 2 and not (tmp_path / "s.png").exists()
+    err = capsys.readouterr().err
+    assert err.startswith("error: --batch-size 15 does not split evenly across 2 ") and err.count("\n") == 1
+
+
 @pytest.mark.slow
 def test_ctrl_c_says_interrupted_and_exits_130(tmp_path):
     """Also from a background job (tests.helpers.interrupted restores the SIGINT it would ignore)."""
