@@ -82,7 +82,7 @@ class Children:
             raise RemoteError(f"{self.who} ended after an earlier failure")
         try:
             reply = self._exchange(seconds, request)
-        except RemoteError:
+        except BaseException:  # a failure, or Ctrl-C: a reply may still come, and must not answer the next request
             self.close()
             raise
         if "error" in reply:

@@ -36,6 +36,27 @@ def test_a_child_that_does_not_answer_is_ended_after_its_limit(stopped):
         child.close()
 
 
+@pytest.mark.slow  # starts a process
+def test_a_call_interrupted_by_ctrl_c_ends_its_child():
+    """A reply still on its way would have answered the next request."""
+
+    def ctrl_c(signum, frame):
+        raise KeyboardInterrupt
+
+    child, previous = silent_child(), signal.signal(signal.SIGALRM, ctrl_c)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.3)
+        with pytest.raises(KeyboardInterrupt):
+            child.call(seconds=30, op="ping")
+        assert child.processes[0].poll() is not None
+        with pytest.raises(remote.RemoteError, match="ended after an earlier failure"):
+            child.call(op="ping")
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        child.close()
+
+
 def test_the_train_limit_grows_with_the_work():
     short, long = Config(updates=10), Config(updates=100_000)
     assert remote.REPLY_SECONDS < remote.train_seconds(short) < remote.train_seconds(long)
