@@ -85,7 +85,7 @@ class Mirrored(InProcess):
 
 
 class Workers(Execution):
-    """In `count` worker processes of their own, one cluster per trainer (fitways.remote.on_workers)."""
+    """In a cluster of `count` worker processes, shared by every trainer of the session (fitways.remote.on_workers)."""
 
     split_across = "workers"
     elsewhere = "it trains in worker processes"

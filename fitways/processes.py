@@ -58,32 +58,22 @@ def private_file():
 def spawn(argv, stderr, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, **env):
     """Starts argv (with the launcher's pid appended, for die_with_parent) in its own process group,
     so that kill() takes TensorFlow's threads and anything it started with it."""
-    with held(getattr(signal, "SIGTSTP", None)):  # a Ctrl-Z meanwhile waits until the child is listed
+    # Ctrl-Z waits meanwhile (delivered at the end): its handler must not run between the child's start
+    # and its place in the list it stops. The child inherits the block; die_with_parent lifts it.
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTSTP})
+    try:
         process = subprocess.Popen(
             [*argv, str(os.getpid())], env=child_env(**env), cwd=ROOT, stdin=stdin, stdout=stdout, stderr=stderr,
             start_new_session=True,
         )  # fmt: skip
         _children.append(process)
         # signal handlers can be set from the main thread only
-        main = hasattr(signal, "SIGTSTP") and threading.current_thread() is threading.main_thread()
-        if main and signal.getsignal(signal.SIGTSTP) is not _stop_together:
+        current = signal.getsignal(signal.SIGTSTP) if threading.current_thread() is threading.main_thread() else None
+        if current is signal.SIG_DFL or (callable(current) and current is not _stop_together):  # not ignored
             _previous_handler[:] = [signal.signal(signal.SIGTSTP, _stop_together)]
-    return process
-
-
-@contextlib.contextmanager
-def held(signum):
-    """While inside, `signum` waits (it is delivered at the end): the Ctrl-Z handler must not run
-    between a child's start and its place in the list it stops. A child started inside inherits the
-    block; die_with_parent lifts it."""
-    if signum is None or not hasattr(signal, "pthread_sigmask"):
-        yield
-        return
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signum})
-    try:
-        yield
     finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signum})
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTSTP})
+    return process
 
 
 def _stop_together(signum, frame):
@@ -99,6 +89,8 @@ def _stop_together(signum, frame):
 
 def _signal_children(signum):
     for process in list(_children):
+        if process.returncode is not None:  # reaped: its pid may be another process's by now
+            continue
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signum)
 

@@ -7,8 +7,7 @@
 - Workers: tf_multiworker's strategy spans processes, so its trainers are built in a cluster of worker
   processes on this machine, each with its TF_CONFIG (loopback ports chosen here, and its index),
   started at its first use and kept for the session. A port taken between choosing it and a worker
-  binding it is retried with fresh ports. Workers one of which failed are ended, and the next use
-  starts a new cluster.
+  binding it is retried with fresh ports.
 
 Either way RemoteTrainer stands in for the lesson's Trainer here: the same contract, each call one
 request sent to every process of the group and one reply from the first (multiprocessing's
@@ -31,6 +30,8 @@ import socket
 import subprocess
 import sys
 import time
+import types
+import weakref
 from multiprocessing.connection import Connection
 
 # Nothing heavier: a child imports this module before die_with_parent() can run (tests/test_distributed.py)
@@ -40,6 +41,7 @@ CHILD = (sys.executable, "-m", "fitways.remote")  # what each child process runs
 REPLY_SECONDS = 600  # a request that is not training (build: the framework's import, tracing, meeting the workers)
 SECONDS_PER_UPDATE = 0.1  # generous: the slowest remote update measured here is ~2 ms
 POLL_SECONDS = 0.05  # while waiting for a reply, how often to see whether a child has ended
+GRACE_SECONDS = 2.0  # once one has ended, how long another may still take to reply or end
 PORT_ATTEMPTS = 3
 PORT_IN_USE = ("address already in use", "could not start grpc server", "failed to add port")
 
@@ -53,25 +55,33 @@ class Children:
 
     def __init__(self, environments, who, argv=CHILD):
         """environments: one dict of variables per child; argv: what each runs (the tests start stand-ins)."""
-        self.who, self.processes, self.logs, self.closed = who, [], [], False
-        for index, variables in enumerate(environments):
-            # its stderr, in a file with no name: nothing is left behind, even when this process is killed outright
-            self.logs.append(private_file())
-            stdout = subprocess.PIPE if index == 0 else subprocess.DEVNULL
-            self.processes.append(spawn(argv, self.logs[-1], stdin=subprocess.PIPE, stdout=stdout, **variables))
-        # the pipes as Connections (pickled messages, each with its length), which own their descriptors
-        self.requests = [Connection(os.dup(process.stdin.fileno()), readable=False) for process in self.processes]
-        self.replies = Connection(os.dup(self.processes[0].stdout.fileno()), writable=False)
-        for process in self.processes:
-            process.stdin.close()
-        self.processes[0].stdout.close()
+        self.who, self.processes, self.logs, self.requests, self.closed = who, [], [], [], False
+        self.dropped: list[int] = []  # trainers no longer used here, which the children may forget
         atexit.register(self.close)
+        try:
+            for index, variables in enumerate(environments):
+                # its stderr, in a file with no name: nothing is left behind, even when this process is killed outright
+                self.logs.append(private_file())
+                stdout = subprocess.PIPE if index == 0 else subprocess.DEVNULL
+                process = spawn(argv, self.logs[-1], stdin=subprocess.PIPE, stdout=stdout, **variables)
+                self.processes.append(process)
+                # the pipes as Connections (pickled messages, each with its length), which own their descriptors
+                self.requests.append(Connection(os.dup(process.stdin.fileno()), readable=False))
+                process.stdin.close()
+            self.replies = Connection(os.dup(self.processes[0].stdout.fileno()), writable=False)
+            self.processes[0].stdout.close()
+        except BaseException:  # a start that fails halfway leaves no child waiting for requests
+            self.close()
+            raise
 
     def name(self, index):
         return self.who if len(self.processes) == 1 else f"worker {index} of {len(self.processes)}"
 
     def ended(self):
-        return self.closed or any(process.poll() is not None for process in self.processes)
+        """Whether they can serve no more: closed, or one of them ended (the rest are then ended too)."""
+        if not self.closed and any(process.poll() is not None for process in self.processes):
+            self.close()
+        return self.closed
 
     def call(self, seconds=REPLY_SECONDS, **request):
         """One request to every child, one reply from the first. A child that ends fails the call at
@@ -80,6 +90,8 @@ class Children:
         collective): the next use starts afresh. The trainer's row says FAILED; the others go on."""
         if self.closed:
             raise RemoteError(f"{self.who} ended after an earlier failure")
+        if self.dropped:
+            request["drop"], self.dropped = self.dropped, []
         try:
             reply = self._exchange(seconds, request)
         except BaseException:  # a failure, or Ctrl-C: a reply may still come, and must not answer the next request
@@ -98,19 +110,28 @@ class Children:
             for requests in self.requests:
                 requests.send(request)
             while not self.replies.poll(POLL_SECONDS):
-                for index, process in enumerate(self.processes):
-                    if process.poll() is not None:
-                        raise self.error(f"{self.name(index)} ended (exit {process.returncode})")
+                ended = self.ended_error()
+                if ended and not self.replies.poll(GRACE_SECONDS):  # worker 0's reply may still tell more
+                    raise ended
                 if time.perf_counter() - started - (stopped_seconds() - stopped) > seconds:
                     raise self.error(
                         f"{self.who} did not answer {request['op']!r} within {seconds:.0f} s (hung or stopped), so "
                         f"{'it was' if len(self.processes) == 1 else 'they were'} ended"
                     )
             return self.replies.recv()
-        except (OSError, EOFError):  # the first child closed its pipes: its exit status says why
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.processes[0].wait(timeout=5)
-            raise self.error(f"{self.name(0)} ended (exit {self.processes[0].poll()})") from None
+        except (OSError, EOFError) as error:  # a child closed its pipes: the one that ended says why
+            raise self.ended_error(wait=GRACE_SECONDS) or self.error(f"{self.who}: {error}") from None
+
+    def ended_error(self, wait=0.0):
+        """The error naming the first child that has ended (waiting up to `wait` seconds for one), or None."""
+        deadline = time.perf_counter() + wait
+        while True:
+            for index, process in enumerate(self.processes):
+                if process.poll() is not None:
+                    return self.error(f"{self.name(index)} ended (exit {process.returncode})")
+            if time.perf_counter() >= deadline:
+                return None
+            time.sleep(POLL_SECONDS)
 
     def error(self, line):
         tails = [stderr_tail(log, f"{self.name(index)}'s") for index, log in enumerate(self.logs)]
@@ -120,8 +141,9 @@ class Children:
         self.closed = True
         for process in self.processes:
             kill(process)
-        for stream in (*self.requests, self.replies, *self.logs):
-            stream.close()
+        for stream in (*self.requests, *self.logs, getattr(self, "replies", None)):  # (none yet: a failed start)
+            if stream is not None:
+                stream.close()
 
 
 _started: dict[str, Children] = {}  # for the session, by who they are
@@ -169,7 +191,7 @@ def on_workers(cls, config, data, count):
         workers = started(f"{count} workers", lambda: cluster(count))
         try:
             # no device scope: the strategy must be made before any other TensorFlow op in a worker
-            return RemoteTrainer(workers, cls, config, data, "tensorflow", None, where=f" of {count} workers")
+            return RemoteTrainer(workers, cls, config, data, "tensorflow", None)
         except RemoteError as error:  # the call ended the workers: the next attempt starts afresh
             if not any(words in str(error).lower() for words in PORT_IN_USE):
                 raise
@@ -190,26 +212,18 @@ def host(value):
     return float(value) if np.ndim(value) == 0 else np.asarray(value, np.float32)
 
 
-class RemoteParameter:
-    """Stands for a parameter that lives in the children: the harness reads only its placement."""
-
-    def __init__(self, children, id, name, where):
-        self.children, self.id, self.name, self.where = children, id, name, where
-
-    def placed_on(self):
-        return self.children.call(op="placement", id=self.id, name=self.name) + self.where
-
-
 class RemoteTrainer:
-    """The lesson's Trainer, built and run in `children` (the Trainer contract, fitways.contract).
-    where: what placement adds to the first child's device (" of 2 workers")."""
+    """The lesson's Trainer, built and run in `children` (the Trainer contract, fitways.contract)."""
 
-    def __init__(self, children, cls, config, data, framework, device, where=""):
-        self.config, self.children, self.where = config, children, where
+    def __init__(self, children, cls, config, data, framework, device):
+        self.config, self.children = config, children
         # the class, config and data by pickle: the lesson's module is imported there
         self.id = children.call(op="build", trainer=cls, config=config, data=data, framework=framework, device=device)
+        weakref.finalize(self, children.dropped.append, self.id)  # forgotten there with the next request
         for name in list(inspect.signature(cls.reset).parameters)[1:]:  # the parameters, by the lesson's names
-            setattr(self, name, RemoteParameter(children, self.id, name, where))
+            # each stands for a parameter that lives there: the harness reads only its placement
+            placed_on = functools.partial(children.call, op="placement", id=self.id, name=name)
+            setattr(self, name, types.SimpleNamespace(placed_on=placed_on))
 
     def call(self, op, seconds=REPLY_SECONDS, **arguments):
         return self.children.call(seconds, op=op, id=self.id, **arguments)
@@ -237,17 +251,19 @@ def _serve(launcher):
     if "TF_CONFIG" in os.environ:  # a worker: TensorFlow allows one collective strategy in a process, so
         import tensorflow as tf  # the first trainer's strategy is every later trainer's (each made the same way)
 
-        tf.distribute.MultiWorkerMirroredStrategy = functools.cache(tf.distribute.MultiWorkerMirroredStrategy)
+        tf.distribute.MultiWorkerMirroredStrategy = made_once(tf.distribute.MultiWorkerMirroredStrategy)
 
     from fitways.frameworks import FRAMEWORKS
 
-    built = []  # (trainer, framework, device scope)
+    built: list = []  # (trainer, framework, device scope), or None once the launcher dropped it
     while True:
         try:
             request = requests.recv()
         except EOFError:  # the launcher closed the pipe: done
             return
         op = request.pop("op")
+        for dropped in request.pop("drop", ()):
+            built[dropped] = None
         try:
             if op == "build":
                 framework, device = FRAMEWORKS[request["framework"]], request["device"]
@@ -270,6 +286,19 @@ def _serve(launcher):
             sys.exit(reply["error"])  # (worker 1's reply goes nowhere: its stderr says why)
 
 
+def made_once(cls):
+    """A subclass of cls whose first instance is every later one (isinstance checks still hold)."""
+    instances: list = []
+
+    class Once(type(cls)):  # type: ignore[misc]  # cls's own metaclass, whatever it is
+        def __call__(self, *args, **kwargs):
+            if not instances:
+                instances.append(super().__call__(*args, **kwargs))
+            return instances[0]
+
+    return Once(cls.__name__, (cls,), {})
+
+
 def _run(op, trainer, framework, request):
     if op == "reset":
         trainer.reset(*request["parameters"])
@@ -288,8 +317,9 @@ def _run(op, trainer, framework, request):
 
         final = trainer.train(log=log if request["keep_log"] else None)
         return tuple(map(host, final)), rows
-    if op == "placement":
-        return framework.placement(getattr(trainer, request["name"]))
+    if op == "placement":  # in a worker, "CPU:0 of 2 workers"
+        workers = json.loads(os.environ.get("TF_CONFIG", "{}")).get("cluster", {}).get("worker")
+        return framework.placement(getattr(trainer, request["name"])) + (f" of {len(workers)} workers" if workers else "")
     raise ValueError(f"no such request: {op}")
 
 

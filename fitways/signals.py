@@ -1,5 +1,5 @@
 """SIGTERM and SIGHUP end a command the way Ctrl-C does: everything in progress cleans up on its way
-out (worker processes killed, their temporary directory removed), one line says why, and the exit
+out (child processes killed, temporary files removed), one line says why, and the exit
 status is the shell's 128 + the signal's number (143, 129). Without this, Python dies at once."""
 
 import signal

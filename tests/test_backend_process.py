@@ -105,3 +105,21 @@ def test_a_failing_trainer_loses_only_its_own_gradient_check(monkeypatch, capsys
     results = json.loads(path.read_text())["results"]
     assert results[0]["passed"] is False and "failed" in results[0]
     assert len(results) > 1 and all(result["passed"] for result in results[1:])
+
+
+def test_made_once_makes_its_class_once_and_isinstance_still_holds():
+    """What a worker does to MultiWorkerMirroredStrategy: TensorFlow allows one in a process."""
+
+    class Meta(type):  # a metaclass of its own, as a framework's class may have
+        pass
+
+    class Strategy(metaclass=Meta):
+        made = 0
+
+        def __init__(self):
+            Strategy.made += 1
+
+    Once = remote.made_once(Strategy)
+    first, second = Once(), Once()
+    assert first is second and Strategy.made == 1
+    assert isinstance(first, Strategy) and isinstance(first, Once) and Once.__name__ == "Strategy"

@@ -2,6 +2,7 @@
 two worker processes — update by update the same trajectory as numpy's hand-derived loop."""
 
 import contextlib
+import os
 import subprocess
 import sys
 import time
@@ -10,6 +11,7 @@ import psutil
 import pytest
 
 from fitways import command, remote
+from fitways.processes import ROOT
 from fitways.runner import Runner
 from impls.problem import Config
 from tests.helpers import HAS_TENSORFLOW, LINE, logged
@@ -89,10 +91,16 @@ def test_trainers_share_the_sessions_workers_each_follows_numpy_and_a_failure_en
     workers = built[0].trainer.children
     assert built[1].trainer.children is workers and {p.pid for p in workers.processes} <= worker_processes()
     assert built[0].placed_on() == "CPU:0 of 2 workers"
-    for runner, config in zip(built, configs):  # in turns: each trainer keeps its own state in the workers
-        assert_same_trajectory(runner.trajectory(), logged("numpy_manual", config))
+    for runner in built:
+        runner.reset()
+    finals = [runner.train() for runner in built]  # in turns: each trainer keeps its own state in the workers
+    for runner, config, final in zip(built, configs, finals):
+        runner.reset()
+        ours = runner.trajectory()
+        assert_same_trajectory(ours, logged("numpy_manual", config))
+        assert final == pytest.approx((ours.final["W"], ours.final["b"]), abs=1e-7)
     with pytest.raises(remote.RemoteError, match=r"^2 workers: IndexError"):  # a request no worker can serve
-        workers.call(op="train", id=len(configs), keep_log=False)
+        workers.call(op="train", id=10**9, keep_log=False)
     assert all(process.poll() is not None for process in workers.processes)  # out of step: all ended
     with pytest.raises(remote.RemoteError, match="ended after an earlier failure"):
         built[1].train()
@@ -102,15 +110,19 @@ def test_trainers_share_the_sessions_workers_each_follows_numpy_and_a_failure_en
 
 
 @pytest.mark.slow  # starts processes
+@pytest.mark.parametrize("before_the_call", [False, True], ids=["during", "before"])
 @pytest.mark.parametrize("ending", [0, 1])
-def test_a_worker_that_ends_fails_the_call_at_once(ending):
+def test_a_worker_that_ends_fails_the_call_at_once_naming_it(ending, before_the_call):
     """Worker 0's closed stdout reads as "ready" forever, and worker 1 never answers at all: a wait for
-    the reply alone would spin until the time limit, then blame them for being slow."""
+    the reply alone would spin until the time limit, then blame them for being slow. A worker already
+    gone makes the request's write fail: the one that ended is named, not worker 0."""
     codes = ["import time; time.sleep(60)"] * 2
     codes[ending] = "import sys; sys.exit(3)"
     run_code = [sys.executable, "-c", "import os; exec(os.environ['CODE'])"]
     workers = remote.Children([{"CODE": code} for code in codes], "2 workers", argv=run_code)
     try:
+        if before_the_call:
+            workers.processes[ending].wait(timeout=60)
         started = time.perf_counter()
         with pytest.raises(remote.RemoteError, match=rf"^worker {ending} of 2 ended \(exit 3\)$"):
             workers.call(seconds=20, op="ping")
@@ -122,14 +134,33 @@ def test_a_worker_that_ends_fails_the_call_at_once(ending):
 @pytest.mark.slow  # starts processes
 def test_a_hung_cluster_is_ended_at_its_limit():
     workers = remote.Children([{}, {}], "2 workers", argv=[sys.executable, "-c", "import time; time.sleep(60)"])
-    with pytest.raises(remote.RemoteError, match=r"2 workers did not answer 'ping' within 1 s \(hung or stopped\), so they were ended"):
-        workers.call(seconds=1, op="ping")
-    assert all(process.poll() is not None for process in workers.processes)
+    try:
+        with pytest.raises(remote.RemoteError, match=r"2 workers did not answer 'ping' within 1 s \(hung or stopped\), so they were ended"):
+            workers.call(seconds=1, op="ping")
+        assert all(process.poll() is not None for process in workers.processes)
+    finally:
+        workers.close()
 
 
-@pytest.mark.slow
-def test_workers_need_an_even_batch(capsys):
-    with pytest.raises(SystemExit) as exit_info:
-        command.main(["--impl", "tf_multiworker", "--batch-size", "15", "--samples", "3000"])
-    assert exit_info.value.code == 2
-    assert capsys.readouterr().err == "error: --batch-size 15 does not split evenly across 2 workers (tf_multiworker)\n"
+@pytest.mark.slow  # starts compare.py and its workers
+def test_a_run_leaves_no_worker_behind():
+    marker = {"FITWAYS_TEST_MARK": f"{os.getpid()}-{time.monotonic_ns()}"}  # inherited by every process it starts
+
+    def marked():
+        found = []
+        for process in psutil.process_iter():
+            with contextlib.suppress(psutil.Error):  # ended while we looked, or not ours to read
+                if process.environ().get("FITWAYS_TEST_MARK") == marker["FITWAYS_TEST_MARK"]:
+                    found.append(process.pid)
+        return found
+
+    control = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], env={**os.environ, **marker})
+    try:
+        assert marked() == [control.pid]  # a process left behind would be seen
+    finally:
+        control.kill()
+        control.wait()
+    argv = [sys.executable, "compare.py", "--impl", "tf_multiworker", "--repeat", "1"]
+    done = subprocess.run(argv, cwd=ROOT, env={**os.environ, **marker}, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert marked() == []

@@ -8,6 +8,7 @@ import pytest
 
 from fitways.registry import framework_of
 from fitways.remote import Children, RemoteError
+from fitways.runner import Runner
 from fitways.timing import timed
 from impls.problem import Config
 from tests.helpers import INSTALLED, LINE, logged, runner
@@ -52,3 +53,15 @@ def test_a_failure_in_the_backend_process_is_one_error_naming_it_and_it_ends_cle
         process.call(op="train", id=7, keep_log=False)  # no trainer 7 was built
     process.close()
     assert process.processes[0].poll() is not None
+
+
+def test_a_trainer_no_longer_used_is_forgotten_by_its_process():
+    """Every trainer built there was kept for the session: two per measurement, more in a sweep."""
+    installed("keras_fit_jax")
+    config = Config(updates=5)
+    built = Runner(LINE, "keras_fit_jax", config, LINE.make_data(config))
+    children, id = built.trainer.children, built.trainer.id
+    del built  # nothing else refers to it: collected now
+    assert children.dropped == [id]
+    with pytest.raises(RemoteError, match="TypeError"):  # the next request carries the drop: gone there
+        children.call(op="train", id=id, keep_log=False)
