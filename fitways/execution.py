@@ -10,7 +10,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from fitways.remote import RemoteTrainer, backend_process, on_workers
+from fitways.remote import RemoteTrainer, on_workers, started
 
 DEFAULT_CPU_REPLICAS = 2  # logical CPUs a data-parallel run splits the CPU into when not told otherwise
 
@@ -115,7 +115,8 @@ class InBackendProcess(InProcess):
         self.backend = backend
 
     def build(self, cls, config, data, framework, device, replicas):
-        trainer = RemoteTrainer(backend_process(self.backend), cls, config, data, framework.name, device)
+        process = started(f"Keras on {self.backend}", lambda: [{"KERAS_BACKEND": self.backend}])  # the session's
+        trainer = RemoteTrainer(process, cls, config, data, framework.name, device)
         return trainer, contextlib.nullcontext
 
 

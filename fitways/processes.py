@@ -60,7 +60,7 @@ def spawn(argv, stderr, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, **e
     so that kill() takes TensorFlow's threads and anything it started with it."""
     # Ctrl-Z waits meanwhile (delivered at the end): its handler must not run between the child's start
     # and its place in the list it stops. The child inherits the block; die_with_parent lifts it.
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTSTP})
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTSTP})
     try:
         process = subprocess.Popen(
             [*argv, str(os.getpid())], env=child_env(**env), cwd=ROOT, stdin=stdin, stdout=stdout, stderr=stderr,
@@ -72,7 +72,7 @@ def spawn(argv, stderr, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, **e
         if current is signal.SIG_DFL or (callable(current) and current is not _stop_together):  # not ignored
             _previous_handler[:] = [signal.signal(signal.SIGTSTP, _stop_together)]
     finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTSTP})
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # as it was: the caller may hold it too
     return process
 
 

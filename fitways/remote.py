@@ -68,8 +68,9 @@ class Children:
                 # the pipes as Connections (pickled messages, each with its length), which own their descriptors
                 self.requests.append(Connection(os.dup(process.stdin.fileno()), readable=False))
                 process.stdin.close()
-            self.replies = Connection(os.dup(self.processes[0].stdout.fileno()), writable=False)
-            self.processes[0].stdout.close()
+                if index == 0:
+                    self.replies = Connection(os.dup(process.stdout.fileno()), writable=False)
+                    process.stdout.close()
         except BaseException:  # a start that fails halfway leaves no child waiting for requests
             self.close()
             raise
@@ -90,8 +91,9 @@ class Children:
         collective): the next use starts afresh. The trainer's row says FAILED; the others go on."""
         if self.closed:
             raise RemoteError(f"{self.who} ended after an earlier failure")
-        if self.dropped:
-            request["drop"], self.dropped = self.dropped, []
+        if self.dropped:  # emptied in place: each trainer's finalizer holds this list
+            request["drop"] = self.dropped[:]
+            del self.dropped[: len(request["drop"])]
         try:
             reply = self._exchange(seconds, request)
         except BaseException:  # a failure, or Ctrl-C: a reply may still come, and must not answer the next request
@@ -120,7 +122,7 @@ class Children:
                     )
             return self.replies.recv()
         except (OSError, EOFError) as error:  # a child closed its pipes: the one that ended says why
-            raise self.ended_error(wait=GRACE_SECONDS) or self.error(f"{self.who}: {error}") from None
+            raise self.ended_error(wait=GRACE_SECONDS) or self.error(f"{self.who}: {error!r}") from None
 
     def ended_error(self, wait=0.0):
         """The error naming the first child that has ended (waiting up to `wait` seconds for one), or None."""
@@ -156,11 +158,6 @@ def started(who, environments):
     if children is None or children.ended():
         children = _started[who] = Children(environments(), who)
     return children
-
-
-def backend_process(backend):
-    """The session's child with Keras on `backend`."""
-    return started(f"Keras on {backend}", lambda: [{"KERAS_BACKEND": backend}])
 
 
 def free_ports(count):
@@ -262,9 +259,9 @@ def _serve(launcher):
         except EOFError:  # the launcher closed the pipe: done
             return
         op = request.pop("op")
-        for dropped in request.pop("drop", ()):
-            built[dropped] = None
         try:
+            for dropped in request.pop("drop", ()):
+                built[dropped] = None
             if op == "build":
                 framework, device = FRAMEWORKS[request["framework"]], request["device"]
                 scope = functools.partial(framework.device_scope, device) if device else contextlib.nullcontext

@@ -132,6 +132,32 @@ def test_a_worker_that_ends_fails_the_call_at_once_naming_it(ending, before_the_
 
 
 @pytest.mark.slow  # starts processes
+def test_worker_0s_error_is_told_though_worker_1_ended_first():
+    """A worker that fails a request exits; worker 0's reply, a moment later, says why."""
+    replies_late = (
+        "import os, time; from multiprocessing.connection import Connection; "
+        "Connection(0, writable=False).recv(); time.sleep(0.5); "
+        "Connection(os.dup(1), readable=False).send({'error': 'IndexError: no such trainer'})"
+    )
+    codes = [replies_late, "import sys; sys.stdin.buffer.read(1); sys.exit(1)"]
+    run_code = [sys.executable, "-c", "import os; exec(os.environ['CODE'])"]
+    workers = remote.Children([{"CODE": code} for code in codes], "2 workers", argv=run_code)
+    try:
+        with pytest.raises(remote.RemoteError, match=r"^2 workers: IndexError: no such trainer"):
+            workers.call(seconds=20, op="train", id=0, keep_log=False)
+    finally:
+        workers.close()
+
+
+@pytest.mark.slow  # starts processes
+def test_children_one_of_which_ended_are_ended_together():
+    workers = remote.Children([{}, {}], "2 workers", argv=[sys.executable, "-c", "import time; time.sleep(60)"])
+    workers.processes[1].kill()
+    workers.processes[1].wait()
+    assert workers.ended() and workers.processes[0].poll() is not None
+
+
+@pytest.mark.slow  # starts processes
 def test_a_hung_cluster_is_ended_at_its_limit():
     workers = remote.Children([{}, {}], "2 workers", argv=[sys.executable, "-c", "import time; time.sleep(60)"])
     try:

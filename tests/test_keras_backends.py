@@ -55,13 +55,17 @@ def test_a_failure_in_the_backend_process_is_one_error_naming_it_and_it_ends_cle
     assert process.processes[0].poll() is not None
 
 
-def test_a_trainer_no_longer_used_is_forgotten_by_its_process():
+def test_trainers_no_longer_used_are_forgotten_by_their_process():
     """Every trainer built there was kept for the session: two per measurement, more in a sweep."""
     installed("keras_fit_jax")
     config = Config(updates=5)
-    built = Runner(LINE, "keras_fit_jax", config, LINE.make_data(config))
-    children, id = built.trainer.children, built.trainer.id
-    del built  # nothing else refers to it: collected now
-    assert children.dropped == [id]
-    with pytest.raises(RemoteError, match="TypeError"):  # the next request carries the drop: gone there
-        children.call(op="train", id=id, keep_log=False)
+    first, second = (Runner(LINE, "keras_fit_jax", config, LINE.make_data(config)) for _ in range(2))
+    children, ids = first.trainer.children, [first.trainer.id, second.trainer.id]
+    del first  # nothing else refers to it: collected now
+    assert children.dropped == ids[:1]
+    children.call(op="ping")  # carries the drop
+    del second  # its finalizer holds the list the first one emptied
+    assert children.dropped == ids[1:]
+    for id in ids:
+        with pytest.raises(RemoteError, match="TypeError"):  # gone there
+            children.call(op="train", id=id, keep_log=False)
