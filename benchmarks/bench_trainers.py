@@ -57,9 +57,11 @@ def cases():
 
 @pytest.mark.parametrize("problem, name, device, batch_size, replicas", list(cases()))
 def test_train(benchmark, problem, name, device, batch_size, replicas):
-    framework = framework_of(problem.trainers[name])
-    if device == "gpu" and not framework.gpus():  # asked here, not at collection: no framework loads then
-        pytest.skip(f"{framework.label} sees no GPU")
+    entry = problem.trainers[name]
+    # asked here, not at collection (no framework loads then): "sees no GPU", or workers that train on their CPUs
+    no_gpu = device == "gpu" and entry.way.gpu_problem(framework_of(entry))
+    if no_gpu:
+        pytest.skip(no_gpu)
     smoke = benchmark.disabled  # plain pytest: one untimed run of PROBE_UPDATES
     setup = {"samples": SMOKE_SAMPLES if smoke else SAMPLES, "batch_size": batch_size}
     updates = PROBE_UPDATES if smoke else updates_for(ROUND_SECONDS, problem, name, device, replicas, **setup)
