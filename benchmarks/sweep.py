@@ -43,7 +43,7 @@ def measured_point(problem, name, device, setup, repeat, seconds):
     config = problem.Config(**setup, updates=updates)
     data = problem.make_data(config)
     # what compare.py measures, the way the trainer runs: the harness's one measuring loop
-    measurement = measure(problem, name, config, data, device, repeat=repeat)
+    measurement = measure(problem, name, config, data, device, repeat)
     params = problem.named(config, measurement.final)
     reference = dataclasses.replace(problem.reference(config, data), ceiling=None)
     return measurement, verdict(reference, params, problem.loss(config, params, *problem.trained(config, data)))[0]

@@ -11,6 +11,7 @@ noise). For the line it sweeps, by default, the trainers whose lines may cross (
 step called from Python, the XLA loops and the numba floor) from batch 16 to 2^20: a few minutes.
 """
 
+import dataclasses
 import sys
 
 from benchmarks import docstring
@@ -83,8 +84,8 @@ def main(argv=None):
         load_frameworks(problem.trainers[name].framework for name in names)
         runs, device_notes = plan_runs(problem, names, args.device)
         for size in sizes:  # a data-parallel trainer's batch must split evenly at every point
-            setup = problem.Config(samples=max(SAMPLES, 2 * size), batch_size=size, **extra)
-            runs, scale_notes = check_scale(problem, setup, runs, None, named=bool(args.trainers))
+            point = dataclasses.replace(largest, batch_size=size)
+            runs, scale_notes = check_scale(problem, point, runs, None, named=bool(args.trainers))
             notes += scale_notes
         if not runs:
             raise UsageError(f"nothing to sweep: {'; '.join(notes + device_notes)}")

@@ -78,9 +78,13 @@ class Children:
     def name(self, index):
         return self.who if len(self.processes) == 1 else f"worker {index} of {len(self.processes)}"
 
+    def first_ended(self):
+        """The index of the first child that has ended, or None."""
+        return next((index for index, process in enumerate(self.processes) if process.poll() is not None), None)
+
     def ended(self):
         """Whether they can serve no more: closed, or one of them ended (the rest are then ended too)."""
-        if not self.closed and any(process.poll() is not None for process in self.processes):
+        if not self.closed and self.first_ended() is not None:
             self.close()
         return self.closed
 
@@ -127,13 +131,11 @@ class Children:
     def ended_error(self, wait=0.0):
         """The error naming the first child that has ended (waiting up to `wait` seconds for one), or None."""
         deadline = time.perf_counter() + wait
-        while True:
-            for index, process in enumerate(self.processes):
-                if process.poll() is not None:
-                    return self.error(f"{self.name(index)} ended (exit {process.returncode})")
+        while (index := self.first_ended()) is None:
             if time.perf_counter() >= deadline:
                 return None
             time.sleep(POLL_SECONDS)
+        return self.error(f"{self.name(index)} ended (exit {self.processes[index].returncode})")
 
     def error(self, line):
         tails = [stderr_tail(log, f"{self.name(index)}'s") for index, log in enumerate(self.logs)]

@@ -80,4 +80,3 @@ class Runner:
         first = getattr(self.trainer, self.problem.parameters[0])
         remote = getattr(first, "placed_on", None)  # a parameter in another process (fitways.remote)
         return remote() if remote else self.framework.placement(first)
-

@@ -33,7 +33,7 @@ def run_all(problem, config, data, reference, runs, repeat, log_every=None, repl
         started = time.perf_counter()
         try:
             with still_running():
-                measurement = measure(problem, name, config, data, device, replicas, repeat)
+                measurement = measure(problem, name, config, data, device, repeat, replicas)
         except Exception as error:  # noqa: BLE001  (any failure of one lesson is that row's, not the run's)
             reason = one_line(error)
             warn(f" failed after {time.perf_counter() - started:.1f} s: {reason}")

@@ -100,7 +100,7 @@ def timed(fn):
     return result, time.perf_counter() - start
 
 
-def measure(problem, name, config, data, device="cpu", replicas=None, repeat=7):
+def measure(problem, name, config, data, device, repeat, replicas=None):
     """One trainer measured the way it runs (its Entry.way): the first call, then `repeat` steady-state
     runs at each of two lengths, in turns (so that the machine's drift hits both alike): config.updates,
     and second_length's, each with a runner of its own on the same data. Then a logged run (untimed: a
